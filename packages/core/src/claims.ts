@@ -1,0 +1,303 @@
+import { describeValue, TokenError } from './errors.js';
+import { readScopes } from './scopes.js';
+import type { AccessTokenClaims, ClaimRequirement, JsonValue } from './types.js';
+
+/** What the claim checks need to know; built once from the verifier's options. */
+export interface ClaimPolicy {
+  issuer: string;
+  audiences: readonly string[];
+  clientIds: readonly string[] | undefined;
+  clockTolerance: number;
+  maxTokenAge: number | undefined;
+  typ: 'any' | 'strict';
+  requiredClaims: readonly (readonly [string, ClaimRequirement])[];
+}
+
+/** The claims as checked, with what `verify` reports. */
+export interface CheckedClaims {
+  claims: AccessTokenClaims;
+  scopes: string[];
+  clientId: string | undefined;
+  subject: string | undefined;
+}
+
+interface Context {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  policy: ClaimPolicy;
+  /** Seconds since the epoch. */
+  now: number;
+}
+
+type Check = (ctx: Context) => void;
+
+const AT_JWT_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+
+function fail(code: TokenError['code'], claim: string, message: string): never {
+  throw new TokenError(code, message, { claim });
+}
+
+function numericDate(ctx: Context, name: 'exp' | 'nbf' | 'iat', required: boolean): number | undefined {
+  const value = ctx.claims[name];
+  if (value === undefined) {
+    if (required) fail('claim_invalid', name, `claim "${name}" is required but missing`);
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    fail(
+      'claim_invalid',
+      name,
+      `claim "${name}" must be a finite number (NumericDate), found ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+function optionalString(ctx: Context, name: string): string | undefined {
+  const value = ctx.claims[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    fail('claim_invalid', name, `claim "${name}" must be a string, found ${describeValue(value)}`);
+  return value;
+}
+
+/** The client id from `cid` (Okta) or `client_id` (RFC 9068); both present must agree. */
+export function readClientId(claims: Record<string, unknown>): string | undefined {
+  const { cid, client_id } = claims;
+  if (typeof cid === 'string' && typeof client_id === 'string' && cid !== client_id) return undefined;
+  return typeof cid === 'string' ? cid : typeof client_id === 'string' ? client_id : undefined;
+}
+
+function audienceList(aud: unknown): string[] | undefined {
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) return aud as string[];
+  return undefined;
+}
+
+/**
+ * Claim checks as a table: each row is one rule, run in order, and throws a `TokenError` whose message
+ * says what was expected and what was found. Adding a rule is adding a row.
+ */
+const CHECKS: readonly (readonly [string, Check])[] = [
+  [
+    'typ',
+    ({ header, policy }) => {
+      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+      if (policy.typ === 'strict' && (typ === undefined || !AT_JWT_TYPES.has(typ))) {
+        fail(
+          'claim_invalid',
+          'header.typ',
+          `header "typ" must be "at+jwt" (RFC 9068), found ${describeValue(header.typ)}`,
+        );
+      }
+    },
+  ],
+  [
+    'not an ID token',
+    ({ header, claims }) => {
+      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+      const clientId = readClientId(claims);
+      const aud = audienceList(claims.aud);
+      const reason =
+        claims.nonce !== undefined
+          ? 'it has a "nonce" claim'
+          : claims.at_hash !== undefined
+            ? 'it has an "at_hash" claim'
+            : typ.includes('id_token') || typ.includes('id-token')
+              ? `its "typ" is ${describeValue(header.typ)}`
+              : clientId !== undefined && aud?.includes(clientId)
+                ? 'its "aud" is the client id'
+                : undefined;
+      if (reason) {
+        fail(
+          'claim_invalid',
+          'typ',
+          `expected an access token, found what looks like an ID token: ${reason}`,
+        );
+      }
+    },
+  ],
+  [
+    'iss',
+    ({ claims, policy }) => {
+      if (claims.iss !== policy.issuer) {
+        fail(
+          'issuer_invalid',
+          'iss',
+          `iss ${describeValue(claims.iss)} is not ${describeValue(policy.issuer)}`,
+        );
+      }
+    },
+  ],
+  [
+    'aud',
+    ({ claims, policy }) => {
+      const aud = audienceList(claims.aud);
+      if (!aud) {
+        fail(
+          'audience_invalid',
+          'aud',
+          `aud must be a string or a non-empty array of strings, found ${describeValue(claims.aud)}`,
+        );
+      }
+      if (!aud.some((a) => policy.audiences.includes(a))) {
+        const expected = policy.audiences.length === 1 ? policy.audiences[0] : policy.audiences;
+        fail('audience_invalid', 'aud', `aud ${describeValue(claims.aud)} is not ${describeValue(expected)}`);
+      }
+    },
+  ],
+  [
+    'exp',
+    (ctx) => {
+      const exp = numericDate(ctx, 'exp', true) as number;
+      if (ctx.now >= exp + ctx.policy.clockTolerance) {
+        fail(
+          'token_expired',
+          'exp',
+          `token expired ${Math.round(ctx.now - exp)} s ago (exp ${exp}, now ${Math.floor(ctx.now)}, tolerance ${ctx.policy.clockTolerance} s)`,
+        );
+      }
+    },
+  ],
+  [
+    'nbf',
+    (ctx) => {
+      const nbf = numericDate(ctx, 'nbf', false);
+      if (nbf !== undefined && ctx.now + ctx.policy.clockTolerance < nbf) {
+        fail(
+          'token_not_yet_valid',
+          'nbf',
+          `token not valid for another ${Math.round(nbf - ctx.now)} s (nbf ${nbf}, now ${Math.floor(ctx.now)}, tolerance ${ctx.policy.clockTolerance} s)`,
+        );
+      }
+    },
+  ],
+  [
+    'iat',
+    (ctx) => {
+      const { maxTokenAge, clockTolerance } = ctx.policy;
+      const iat = numericDate(ctx, 'iat', maxTokenAge !== undefined);
+      if (iat === undefined) return;
+      if (ctx.now + clockTolerance < iat) {
+        fail(
+          'token_not_yet_valid',
+          'iat',
+          `token issued ${Math.round(iat - ctx.now)} s in the future (iat ${iat}, now ${Math.floor(ctx.now)})`,
+        );
+      }
+      if (maxTokenAge !== undefined && ctx.now - iat > maxTokenAge + clockTolerance) {
+        fail(
+          'token_expired',
+          'iat',
+          `token is ${Math.round(ctx.now - iat)} s old, over maxTokenAge ${maxTokenAge} s`,
+        );
+      }
+    },
+  ],
+  [
+    'sub',
+    (ctx) => {
+      optionalString(ctx, 'sub');
+    },
+  ],
+  [
+    'cid / client_id',
+    (ctx) => {
+      const cid = optionalString(ctx, 'cid');
+      const clientIdClaim = optionalString(ctx, 'client_id');
+      if (cid !== undefined && clientIdClaim !== undefined && cid !== clientIdClaim) {
+        fail(
+          'claim_invalid',
+          'client_id',
+          `cid ${describeValue(cid)} and client_id ${describeValue(clientIdClaim)} disagree`,
+        );
+      }
+      const allowed = ctx.policy.clientIds;
+      if (!allowed) return;
+      const clientId = cid ?? clientIdClaim;
+      if (clientId === undefined) {
+        fail('client_not_allowed', 'cid', `a client id (cid or client_id) is required, found none`);
+      }
+      if (!allowed.includes(clientId)) {
+        fail(
+          'client_not_allowed',
+          cid !== undefined ? 'cid' : 'client_id',
+          `client ${describeValue(clientId)} is not one of ${describeValue(allowed)}`,
+        );
+      }
+    },
+  ],
+  [
+    'scp / scope',
+    ({ claims }) => {
+      if (readScopes(claims) === undefined) {
+        fail(
+          'claim_invalid',
+          claims.scp !== undefined ? 'scp' : 'scope',
+          `scp must be an array of scope strings and scope a space-delimited string (agreeing when both are present), found scp ${describeValue(claims.scp)}, scope ${describeValue(claims.scope)}`,
+        );
+      }
+    },
+  ],
+  [
+    'required claims',
+    (ctx) => {
+      for (const [name, rule] of ctx.policy.requiredClaims) checkRequirement(ctx, name, rule);
+    },
+  ],
+];
+
+function containsValue(claim: unknown, wanted: string | number): boolean {
+  if (Array.isArray(claim)) return claim.includes(wanted);
+  if (typeof claim === 'string' && typeof wanted === 'string') return claim.split(' ').includes(wanted);
+  return false;
+}
+
+function checkRequirement(ctx: Context, name: string, rule: ClaimRequirement): void {
+  const value = ctx.claims[name];
+  if (typeof rule === 'function') {
+    let ok = false;
+    try {
+      ok = rule(value as JsonValue | undefined, ctx.claims as AccessTokenClaims) === true;
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      fail('claim_invalid', name, `claim "${name}" ${describeValue(value)} failed the configured check`);
+    return;
+  }
+  if (typeof rule === 'object') {
+    const wanted = Array.isArray(rule.includes) ? rule.includes : [rule.includes as string | number];
+    const missing = wanted.filter((w) => !containsValue(value, w));
+    if (missing.length > 0) {
+      fail(
+        'claim_invalid',
+        name,
+        `claim "${name}" must include ${describeValue(missing)}, found ${describeValue(value)}`,
+      );
+    }
+    return;
+  }
+  if (value !== rule)
+    fail('claim_invalid', name, `claim "${name}" ${describeValue(value)} is not ${describeValue(rule)}`);
+}
+
+/**
+ * Runs every claim rule against a payload whose signature has already been verified, and returns the
+ * claims with the scopes and client id read out. Throws the first `TokenError` found.
+ */
+export function checkClaims(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  policy: ClaimPolicy,
+  nowMs: number,
+): CheckedClaims {
+  const ctx: Context = { header, claims, policy, now: nowMs / 1000 };
+  for (const [, check] of CHECKS) check(ctx);
+  return {
+    claims: claims as AccessTokenClaims,
+    scopes: readScopes(claims) ?? [],
+    clientId: readClientId(claims),
+    subject: typeof claims.sub === 'string' ? claims.sub : undefined,
+  };
+}

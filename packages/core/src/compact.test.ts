@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { parseCompact } from './compact.js';
+import { TokenError } from './errors.js';
+
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const sig = Buffer.from('signature-bytes').toString('base64url');
+const token = (header: unknown = { alg: 'RS256', kid: 'k1' }, payload: unknown = { iss: 'x' }) =>
+  `${b64(header)}.${b64(payload)}.${sig}`;
+
+function refusal(input: unknown, maxLength = 16_384): TokenError {
+  try {
+    parseCompact(input, maxLength);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenError);
+    return error as TokenError;
+  }
+  throw new Error('expected parseCompact to refuse the input');
+}
+
+describe('parseCompact: strict compact JWS parsing', () => {
+  it('splits a well-formed token into header, payload, signing input and signature', () => {
+    const t = token();
+    const parsed = parseCompact(t, 16_384);
+    expect(parsed.header).toEqual({ alg: 'RS256', kid: 'k1' });
+    expect(parsed.payload).toEqual({ iss: 'x' });
+    expect(parsed.signingInput.toString()).toBe(t.slice(0, t.lastIndexOf('.')));
+    expect(parsed.signature.toString()).toBe('signature-bytes');
+  });
+
+  it('refuses an over-long token before decoding it (multi-megabyte tokens cost nothing)', () => {
+    const huge = `${'a'.repeat(4 * 1024 * 1024)}.b.c`;
+    const error = refusal(huge);
+    expect(error.code).toBe('token_malformed');
+    expect(error.message).toMatch(/over the limit of 16384/);
+    expect(error.message).not.toContain('aaaa');
+  });
+
+  it.each([
+    ['two segments', 'aaa.bbb'],
+    ['four segments', 'a.b.c.d'],
+    ['no dot at all', 'abc'],
+  ])('refuses %s', (_, input) => {
+    expect(refusal(input).code).toBe('token_malformed');
+  });
+
+  it('refuses a JWE (five segments) and says so', () => {
+    expect(refusal('a.b.c.d.e').message).toMatch(/JWE/);
+  });
+
+  it('refuses a JSON serialisation', () => {
+    expect(refusal(JSON.stringify({ payload: 'x', signatures: [] })).code).toBe('token_malformed');
+  });
+
+  it.each([
+    ['padding', (t: string) => `${t}==`],
+    ['a trailing space', (t: string) => `${t} `],
+    ['a leading newline', (t: string) => `\n${t}`],
+    ['standard base64 "+" characters', (t: string) => t.replace(/-/g, '+').replace(/_/g, '/') + '+'],
+    ['an empty signature', (t: string) => t.slice(0, t.lastIndexOf('.') + 1)],
+    ['an empty header', (t: string) => t.slice(t.indexOf('.'))],
+  ])('refuses %s', (_, mutate) => {
+    expect(refusal(mutate(token())).code).toBe('token_malformed');
+  });
+
+  it('refuses non-canonical base64url (a second spelling of the same bytes)', () => {
+    // "QQ" decodes to "A"; "QR" decodes to "A" too, with non-zero trailing bits.
+    const t = token();
+    const [h, p] = t.split('.');
+    expect(refusal(`${h}.${p}.QR`).message).toMatch(/canonical/);
+    expect(parseCompact(`${h}.${p}.QQ`, 16_384).signature.toString()).toBe('A');
+  });
+
+  it.each([
+    ['a JSON array header', ['RS256']],
+    ['a JSON string header', 'RS256'],
+    ['a null header', null],
+    ['a header that is not JSON', '{alg: RS256}'],
+  ])('refuses %s', (_, header) => {
+    const raw = typeof header === 'string' ? Buffer.from(header).toString('base64url') : b64(header);
+    expect(refusal(`${raw}.${b64({})}.${sig}`).code).toBe('token_malformed');
+  });
+
+  it('refuses a payload that is not a JSON object', () => {
+    expect(refusal(`${b64({ alg: 'RS256' })}.${b64([1, 2])}.${sig}`).claim).toBe('payload');
+  });
+
+  it('refuses duplicate member names in the header (two parsers must never disagree on alg)', () => {
+    const header = Buffer.from('{"alg":"RS256","kid":"k1","alg":"none"}').toString('base64url');
+    expect(refusal(`${header}.${b64({})}.${sig}`).claim).toBe('header');
+  });
+
+  it('refuses duplicate member names in the payload (e.g. two aud)', () => {
+    const payload = Buffer.from('{"aud":"api://default","aud":"api://other"}').toString('base64url');
+    expect(refusal(`${b64({ alg: 'RS256' })}.${payload}.${sig}`).claim).toBe('payload');
+  });
+
+  it('accepts the same name nested at different depths (only top-level names must be distinct)', () => {
+    const payload = { a: { x: 1 }, b: { x: 2 }, c: [{ x: 1 }, { x: 2 }], 'x,"y"': 'q' };
+    expect(parseCompact(token(undefined, payload), 16_384).payload).toEqual(payload);
+  });
+
+  it.each([
+    ['crit naming an unknown extension', { alg: 'RS256', crit: ['exp'], exp: 1 }, 'header.crit'],
+    ['b64: false (RFC 7797 unencoded payload)', { alg: 'RS256', b64: false, crit: ['b64'] }, 'header.crit'],
+    ['b64: false without crit', { alg: 'RS256', b64: false }, 'header.b64'],
+    ['zip', { alg: 'RS256', zip: 'DEF' }, 'header.zip'],
+    ['enc (a JWE header)', { alg: 'RSA-OAEP', enc: 'A256GCM' }, 'header.enc'],
+    ['a missing alg', { kid: 'k1' }, 'header.alg'],
+    ['a numeric alg', { alg: 256 }, 'header.alg'],
+    ['a non-string kid', { alg: 'RS256', kid: 7 }, 'header.kid'],
+    ['a non-string typ', { alg: 'RS256', typ: ['JWT'] }, 'header.typ'],
+  ])('refuses %s', (_, header, claim) => {
+    const error = refusal(token(header));
+    expect(error.code).toBe('token_malformed');
+    expect(error.claim).toBe(claim);
+  });
+
+  it('never follows jku, x5u, x5c or jwk: it only passes them through untrusted', () => {
+    const header = {
+      alg: 'RS256',
+      jku: 'http://127.0.0.1:1/keys',
+      x5u: 'http://127.0.0.1:1/x',
+      jwk: { kty: 'RSA' },
+    };
+    expect(parseCompact(token(header), 16_384).header).toEqual(header);
+  });
+
+  it.each([[undefined], [null], [42], [{}], ['']])('refuses a non-string or empty token (%j)', (input) => {
+    expect(refusal(input).code).toBe('token_malformed');
+  });
+
+  it('never puts the token in its messages', () => {
+    const t = `${token()}==`;
+    expect(refusal(t).message).not.toContain(t.split('.')[1]);
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * `@scopeguard/core`: a framework-free verifier for OAuth 2.0 JWT access tokens (Okta custom
+ * authorization servers, RFC 9068 issuers). The whole public API is declared here.
+ */
+export { createVerifier } from './verifier.js';
+export { TokenError, ConfigError, isTokenError, TOKEN_ERROR_CODES } from './errors.js';
+export type { TokenErrorCode, TokenErrorDetails } from './errors.js';
+export { hasScopes, assertScopes, readScopes } from './scopes.js';
+export type { ScopeRequirement } from './scopes.js';
+export { DIAGNOSTICS_CHANNEL } from './events.js';
+export type { ScopeguardEvent, EventListener } from './events.js';
+export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS } from './algorithms.js';
+export type { Algorithm } from './algorithms.js';
+export { DEFAULTS, isLoopbackHost } from './options.js';
+export type {
+  AccessTokenClaims,
+  ClaimRequirement,
+  JsonValue,
+  JwksCacheOptions,
+  JwsHeader,
+  TokenCacheOptions,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from './types.js';

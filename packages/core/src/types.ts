@@ -1,0 +1,157 @@
+import type { KeyObject } from 'node:crypto';
+import type { Algorithm } from './algorithms.js';
+import type { EventListener } from './events.js';
+
+/** A JSON value as found in a token. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The JOSE header of a verified token (only `alg` is guaranteed). */
+export interface JwsHeader {
+  alg: Algorithm;
+  kid?: string;
+  typ?: string;
+  [parameter: string]: JsonValue | undefined;
+}
+
+/**
+ * The claims of an access token: Okta's shape (`cid`, `scp`, `uid`, `ver`) and RFC 9068's
+ * (`client_id`, `scope`), plus anything else the issuer adds.
+ */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string | string[];
+  exp: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  jti?: string;
+  /** Okta: the client id. */
+  cid?: string;
+  /** RFC 9068: the client id. */
+  client_id?: string;
+  /** Okta: the granted scopes, as an array. */
+  scp?: string[];
+  /** RFC 9068: the granted scopes, space-delimited. */
+  scope?: string;
+  [claim: string]: JsonValue | undefined;
+}
+
+/** What `verify` resolves with: a token whose signature and claims have been checked. */
+export interface VerifiedToken {
+  /** Every claim of the payload. */
+  claims: AccessTokenClaims;
+  /** The JOSE header. */
+  header: JwsHeader;
+  /** Granted scopes, read from `scp` (array, Okta) or `scope` (space-delimited, RFC 9068). */
+  scopes: readonly string[];
+  /** `cid` (Okta) or `client_id` (RFC 9068), when present. */
+  clientId: string | undefined;
+  /** `sub`, when present. */
+  subject: string | undefined;
+  /** `exp` as a Date. */
+  expiresAt: Date;
+}
+
+/**
+ * One custom claim rule, as in `requiredClaims`:
+ * - a JSON primitive: the claim must equal it;
+ * - `{ includes: x }` or `{ includes: [x, y] }`: the claim (an array, or a space-delimited string)
+ *   must contain every listed value;
+ * - a predicate: called with the claim's value (possibly `undefined`) and all claims; must return true.
+ */
+export type ClaimRequirement =
+  | string
+  | number
+  | boolean
+  | { includes: string | number | readonly (string | number)[] }
+  | ((value: JsonValue | undefined, claims: AccessTokenClaims) => boolean);
+
+/** Settings of the JWKS cache. All durations are in milliseconds. */
+export interface JwksCacheOptions {
+  /** How long a fetched key set is fresh; after it, the next use triggers a background refresh. Default 10 min. */
+  maxAge?: number;
+  /** Minimum time between two fetches caused by unknown `kid`s. Default 5 s. */
+  cooldown?: number;
+  /** Abort a JWKS or discovery request after this long. Default 5 s. */
+  fetchTimeout?: number;
+  /** Refuse JWKS and metadata responses larger than this many bytes. Default 512 KiB. */
+  maxResponseBytes?: number;
+  /** While the endpoint fails, keep serving the last good keys for this long past `maxAge`. Default 24 h. */
+  maxStale?: number;
+  /**
+   * A token whose `kid` is unknown waits at most this long for the next allowed refresh (cooldown plus
+   * the fetch itself) before it is refused with `key_not_found`. Default 10 s.
+   */
+  unknownKidTimeout?: number;
+}
+
+/** Settings of the bounded cache of already-verified tokens. */
+export interface TokenCacheOptions {
+  /** Most tokens remembered at once (least recently used are dropped). Default 10,000; 0 disables. */
+  maxEntries?: number;
+}
+
+/** Options of `createVerifier`. Names are part of the public contract. */
+export interface VerifierOptions {
+  /**
+   * The expected `iss`, compared exactly. Must be `https:` unless its host is loopback (`localhost`,
+   * `127.0.0.0/8`, `::1`).
+   */
+  issuer: string;
+  /** Accepted audience(s): the token's `aud` (string or array) must contain one of them. */
+  audience: string | readonly string[];
+  /**
+   * Where the keys are. When absent: discovered from `${issuer}/.well-known/oauth-authorization-server`
+   * (RFC 8414), then `/.well-known/openid-configuration`, else Okta's `${issuer}/v1/keys`.
+   */
+  jwksUri?: string;
+  /** Allowlist for the client id (`cid` or `client_id`); when set, a token without one is refused. */
+  clientIds?: readonly string[];
+  /** Accepted signature algorithms. Default `['RS256']`. `none` and `HS*` can never be enabled. */
+  algorithms?: readonly Algorithm[];
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
+  clockTolerance?: number;
+  /** When set, tokens issued (`iat`) more than this many seconds ago are refused; `iat` becomes required. */
+  maxTokenAge?: number;
+  /** Custom claim rules (Okta's `assertClaims`), keyed by claim name. */
+  requiredClaims?: Readonly<Record<string, ClaimRequirement>>;
+  /**
+   * `typ` header policy. `'any'` (default, what Okta issues): any `typ` but an ID token's. `'strict'`:
+   * `at+jwt` or `application/at+jwt` is required (RFC 9068). ID-token-shaped tokens are refused in both.
+   */
+  typ?: 'any' | 'strict';
+  /** JWKS cache settings. */
+  jwks?: JwksCacheOptions;
+  /** Verified-token cache settings, or `false` to disable it. */
+  cache?: TokenCacheOptions | false;
+  /** Longest token accepted, in characters, checked before any decoding. Default 16,384. */
+  maxTokenLength?: number;
+  /** A `fetch` to use for discovery and JWKS (proxies, custom agents, tests). Default: the global one. */
+  fetch?: typeof globalThis.fetch;
+  /** Receives key events (JWKS fetched, refreshed, failed, stale keys served, unknown `kid`). */
+  onEvent?: EventListener;
+  /** Clock, in milliseconds since the epoch (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A verifier built once at startup and shared by every request. */
+export interface Verifier {
+  /** Verifies a compact JWS access token; rejects with a `TokenError` only. */
+  verify(token: string): Promise<VerifiedToken>;
+  /** Fetches the key set now (e.g. at startup, to fail fast); rejects with `TokenError` `jwks_unavailable`. */
+  refreshKeys(): Promise<void>;
+  /** The configured issuer. */
+  readonly issuer: string;
+  /** The accepted audiences. */
+  readonly audiences: readonly string[];
+}
+
+/** A public key from the JWKS, imported and bound to exactly one algorithm. */
+export interface ImportedKey {
+  /** The JWK's `kid`, if it had one. */
+  readonly kid: string | undefined;
+  /** The one algorithm this key may verify. */
+  readonly alg: Algorithm;
+  /** The imported public key. */
+  readonly key: KeyObject;
+}
