@@ -278,7 +278,7 @@ describe('createVerifier: configuration and keys', () => {
 
   it('answers jwks_unavailable (not a token error) when the endpoint is down before any key is cached', async () => {
     const own = await createTestIssuer();
-    own.setJwksFault({ status: 500 });
+    own.setJwksFault({ kind: 'status', status: 500 });
     try {
       const error = await refusal(
         createVerifier({ issuer: own.issuer, audience: 'api://default', jwksUri: own.jwksUri }).verify(

@@ -1,0 +1,443 @@
+import type { Algorithm } from './algorithms.js';
+import { TokenError } from './errors.js';
+import { type ScopeguardEvent, truncateForLog } from './events.js';
+import { FetchJsonError, fetchJson } from './fetch-json.js';
+import { importJwks } from './jwk-import.js';
+import type { ImportedKey } from './types.js';
+
+/** Settings of a {@link JwksCache}; every duration is in milliseconds and already defaulted by the caller. */
+export interface JwksCacheConfig {
+  /** Resolves the JWKS URI (may run discovery). Called once per fetch attempt; the verifier caches it. */
+  jwksUri: () => Promise<string>;
+  /** The `fetch` to use. */
+  fetch: typeof globalThis.fetch;
+  /** The allowlist every imported key is bound into. */
+  algorithms: readonly Algorithm[];
+  /** A fetched set is fresh this long; past it, a use starts one background refresh. */
+  maxAge: number;
+  /** Minimum time between the end of one fetch attempt and the start of the next triggered by traffic. */
+  cooldown: number;
+  /** Abort one JWKS request after this long. */
+  fetchTimeout: number;
+  /** Refuse JWKS responses larger than this many bytes. */
+  maxResponseBytes: number;
+  /** While refreshes fail, keep serving the last good set this long past `maxAge`. */
+  maxStale: number;
+  /** A token with an unknown `kid` waits at most this long for the next allowed refresh. */
+  unknownKidTimeout: number;
+  /** Receives cache events. */
+  emit: (event: ScopeguardEvent) => void;
+  /** Clock in milliseconds (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+type FetchReason = 'initial' | 'expired' | 'unknown_kid' | 'manual';
+
+/** One successfully fetched key set, indexed for the hot path. */
+interface KeySet {
+  /** Keys with a `kid`. */
+  readonly byKid: Map<string, ImportedKey>;
+  /** Per algorithm: the only key bound to it, or `null` when several are (ambiguous without a `kid`). */
+  readonly byAlg: Map<Algorithm, ImportedKey | null>;
+  readonly all: Set<ImportedKey>;
+  readonly fetchedAt: number;
+}
+
+/** A refresh that unknown-`kid` waiters share, started by one unref'd timer at the end of the cooldown. */
+interface ScheduledRefresh {
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly promise: Promise<void>;
+  readonly settle: (fetch: Promise<void>) => void;
+}
+
+/** A failed fetch attempt, before it becomes a `jwks_unavailable` TokenError. */
+class FetchFailure extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const noop = () => {};
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The JWKS cache behind a verifier: fetches and imports the issuer's key set, serves keys from memory,
+ * and decides when to go back to the network.
+ *
+ * - Single-flight: at most one fetch runs at a time; every caller that needs it shares it.
+ * - Past `maxAge`, keys keep being served while one background refresh runs; if refreshes fail, the last
+ *   good set is served (stale) until `maxAge + maxStale`, then keys are refused with `jwks_unavailable`.
+ * - An unknown `kid` joins the next allowed refresh (the one in flight, one started now if the cooldown
+ *   has passed, or one shared timer at the end of the cooldown), waiting at most `unknownKidTimeout`.
+ *   Lookups never shrink the set, so a flood of random `kid`s costs at most one fetch per cooldown and
+ *   never delays tokens signed with known keys.
+ * - Failed fetches count for the cooldown too: a down endpoint is not hammered.
+ */
+export class JwksCache {
+  private readonly config: JwksCacheConfig;
+  private readonly now: () => number;
+  private set: KeySet | undefined;
+  private inflight: Promise<void> | undefined;
+  private scheduled: ScheduledRefresh | undefined;
+  /** When the last fetch attempt (successful or not) ended. */
+  private lastAttemptEnd: number | undefined;
+  /** The last attempt's failure; `undefined` once one succeeds. */
+  private lastError: TokenError | undefined;
+  private uri: string | undefined;
+  private fetchCount = 0;
+  private failureCount = 0;
+  /** `kid_unknown` is reported at most once between two fetch attempts. */
+  private kidUnknownReported = false;
+  /** `jwks_stale_served` is reported at most once per failed refresh. */
+  private staleReported = true;
+
+  /** Creates an empty cache; nothing is fetched until a key is asked for (or {@link refresh} is called). */
+  constructor(config: JwksCacheConfig) {
+    this.config = config;
+    this.now = config.now ?? Date.now;
+  }
+
+  /**
+   * Sync fast path: the key for this kid (or, when kid is undefined, the single key bound to `alg`) if the
+   * cached set may still be used (fresh, or stale within maxStale); past maxAge it starts ONE background
+   * refresh (single-flight) and still returns the cached key. Returns undefined when not found or nothing
+   * usable is cached. Never throws.
+   */
+  peek(kid: string | undefined, alg: Algorithm): ImportedKey | undefined {
+    const set = this.set;
+    if (set === undefined) return undefined;
+    const age = this.now() - set.fetchedAt;
+    if (age > this.config.maxAge && !this.useExpired(age)) return undefined;
+    return (kid === undefined ? set.byAlg.get(alg) : set.byKid.get(kid)) ?? undefined;
+  }
+
+  /**
+   * Slow path: loads keys if none (single-flight), handles unknown kid, rejects with
+   * TokenError('key_not_found' | 'jwks_unavailable').
+   *
+   * A key found by `kid` is returned whatever its algorithm (the caller compares `key.alg` with the
+   * header). A token without `kid` while several keys are bound to `alg` is refused at once
+   * (`key_not_found`). A request that had to wait for the initial load does not wait for a second fetch.
+   */
+  async getKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
+    const hit = this.peek(kid, alg);
+    if (hit) return hit;
+    if (!this.usable()) {
+      await this.load();
+      const key = this.lookup(kid, alg);
+      if (key) return key;
+      this.refuseIfAmbiguous(kid, alg);
+      this.reportKidUnknown(kid, 'refused');
+      throw this.notFound(kid);
+    }
+    this.refuseIfAmbiguous(kid, alg);
+    return this.awaitRefreshFor(kid, alg);
+  }
+
+  /** Fetch now (reason 'manual'), respecting single-flight; rejects with TokenError('jwks_unavailable') on failure. */
+  refresh(): Promise<void> {
+    return this.inflight ?? this.startFetch('manual');
+  }
+
+  /**
+   * True while `key` (by identity) is in the current set: the verified-token cache uses it to drop entries
+   * whose key left the JWKS. Also false once the set is too stale to use (past `maxAge + maxStale`); past
+   * `maxAge` it starts the same background refresh as {@link peek}. Keys whose JWK is unchanged keep their
+   * identity across refreshes.
+   */
+  has(key: ImportedKey): boolean {
+    const set = this.set;
+    if (set === undefined || !set.all.has(key)) return false;
+    const age = this.now() - set.fetchedAt;
+    return age <= this.config.maxAge || this.useExpired(age);
+  }
+
+  /** Counters for tests and the benchmark: fetches started, failures, etc. */
+  stats(): { fetches: number; failures: number; keys: number; lastFetchAt: number | undefined } {
+    return {
+      fetches: this.fetchCount,
+      failures: this.failureCount,
+      keys: this.set?.all.size ?? 0,
+      lastFetchAt: this.lastAttemptEnd,
+    };
+  }
+
+  /** The set is past `maxAge`: may it still be used? Starts a background refresh when allowed. */
+  private useExpired(age: number): boolean {
+    if (age > this.config.maxAge + this.config.maxStale) return false;
+    if (this.inflight === undefined && this.scheduled === undefined && this.cooldownLeft() <= 0) {
+      this.startFetch('expired');
+    }
+    if (!this.staleReported) {
+      this.staleReported = true;
+      this.emit({ type: 'jwks_stale_served', jwksUri: this.uri ?? '', ageMs: age });
+    }
+    return true;
+  }
+
+  private usable(): boolean {
+    const set = this.set;
+    return set !== undefined && this.now() - set.fetchedAt <= this.config.maxAge + this.config.maxStale;
+  }
+
+  /** Milliseconds until traffic may start another fetch (≤ 0: now). */
+  private cooldownLeft(): number {
+    return this.lastAttemptEnd === undefined ? 0 : this.lastAttemptEnd + this.config.cooldown - this.now();
+  }
+
+  private lookup(kid: string | undefined, alg: Algorithm): ImportedKey | undefined {
+    const set = this.set;
+    return (set && (kid === undefined ? set.byAlg.get(alg) : set.byKid.get(kid))) ?? undefined;
+  }
+
+  /** A token without `kid` while several keys are bound to `alg`: ambiguous, no refresh can help. */
+  private refuseIfAmbiguous(kid: string | undefined, alg: Algorithm): void {
+    const set = this.set;
+    if (kid !== undefined || set === undefined || set.byAlg.get(alg) !== null) return;
+    const count = [...set.all].filter((key) => key.alg === alg).length;
+    throw new TokenError(
+      'key_not_found',
+      `the token has no kid and the JWKS at ${this.uri} has ${count} ${alg} keys: ambiguous`,
+      { claim: 'header.kid' },
+    );
+  }
+
+  private notFound(kid: string | undefined, why?: string): TokenError {
+    const count = this.set?.all.size ?? 0;
+    const where = `in the JWKS at ${this.uri} (${count} keys)`;
+    const message =
+      kid === undefined
+        ? `the token has no kid and there is no single key for its alg ${where}`
+        : `no key with kid "${truncateForLog(kid)}" ${where}`;
+    return new TokenError('key_not_found', why ? `${message}: ${why}` : message, { claim: 'header.kid' });
+  }
+
+  private reportKidUnknown(kid: string | undefined, action: 'refetch' | 'joined_refresh' | 'refused'): void {
+    if (this.kidUnknownReported) return;
+    this.kidUnknownReported = true;
+    this.emit({
+      type: 'kid_unknown',
+      jwksUri: this.uri ?? '',
+      kid: kid === undefined ? '(none)' : truncateForLog(kid),
+      action,
+    });
+  }
+
+  /** Cold or too-stale set: join the fetch in flight, start one, or refuse during a failure's cooldown. */
+  private load(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    const wait = this.cooldownLeft();
+    if (this.lastError !== undefined && wait > 0) {
+      return Promise.reject(
+        new TokenError(
+          'jwks_unavailable',
+          `${this.lastError.message} (next attempt in ${Math.ceil(wait)} ms)`,
+          {
+            cause: this.lastError,
+          },
+        ),
+      );
+    }
+    return this.startFetch(this.set === undefined ? 'initial' : 'expired');
+  }
+
+  /** Unknown `kid` with a usable set: join the next allowed refresh, bounded by `unknownKidTimeout`. */
+  private async awaitRefreshFor(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
+    const timeout = this.config.unknownKidTimeout;
+    let refresh: Promise<void>;
+    if (this.inflight) {
+      refresh = this.inflight;
+      this.reportKidUnknown(kid, 'joined_refresh');
+    } else {
+      const wait = this.cooldownLeft();
+      if (wait <= 0) {
+        refresh = this.startFetch('unknown_kid');
+        this.reportKidUnknown(kid, 'refetch');
+      } else if (wait > timeout) {
+        this.reportKidUnknown(kid, 'refused');
+        throw this.notFound(
+          kid,
+          `the next refresh is allowed in ${Math.ceil(wait)} ms, over unknownKidTimeout`,
+        );
+      } else {
+        refresh = this.scheduleRefresh(wait);
+        this.reportKidUnknown(kid, 'joined_refresh');
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(this.notFound(kid, `no refresh completed within unknownKidTimeout (${timeout} ms)`));
+      }, timeout);
+      timer.unref();
+      refresh.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+    const key = this.lookup(kid, alg);
+    if (key) return key;
+    this.refuseIfAmbiguous(kid, alg);
+    throw this.notFound(kid);
+  }
+
+  /** One refresh at the end of the cooldown, shared by every waiter (one unref'd timer). */
+  private scheduleRefresh(delay: number): Promise<void> {
+    if (this.scheduled) return this.scheduled.promise;
+    let settle: (fetch: Promise<void>) => void = noop;
+    const promise = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    promise.catch(noop);
+    const timer = setTimeout(() => {
+      if (this.scheduled?.timer !== timer) return;
+      if (this.inflight) {
+        this.scheduled = undefined;
+        settle(this.inflight);
+      } else {
+        this.startFetch('unknown_kid');
+      }
+    }, delay);
+    timer.unref();
+    this.scheduled = { timer, promise, settle };
+    return promise;
+  }
+
+  /** Starts the one fetch (callers have checked there is none in flight); a pending scheduled refresh joins it. */
+  private startFetch(reason: FetchReason): Promise<void> {
+    this.fetchCount++;
+    // Run on a later tick so that `inflight` is set before the fetch can possibly settle.
+    const fetch = Promise.resolve().then(() => this.runFetch(reason));
+    fetch.catch(noop);
+    this.inflight = fetch;
+    const scheduled = this.scheduled;
+    if (scheduled) {
+      clearTimeout(scheduled.timer);
+      this.scheduled = undefined;
+      scheduled.settle(fetch);
+    }
+    return fetch;
+  }
+
+  private async runFetch(reason: FetchReason): Promise<void> {
+    const started = performance.now();
+    let uri: string | undefined;
+    try {
+      try {
+        uri = await this.config.jwksUri();
+      } catch (error) {
+        const why = error instanceof FetchJsonError ? error.reason : 'discovery';
+        throw new FetchFailure(why, `could not resolve the JWKS URI: ${messageOf(error)}`, { cause: error });
+      }
+      this.uri = uri;
+      let document: unknown;
+      try {
+        document = await fetchJson(uri, {
+          fetch: this.config.fetch,
+          timeoutMs: this.config.fetchTimeout,
+          maxBytes: this.config.maxResponseBytes,
+        });
+      } catch (error) {
+        const why = error instanceof FetchJsonError ? error.reason : 'network';
+        throw new FetchFailure(why, messageOf(error), { cause: error });
+      }
+      let imported: ReturnType<typeof importJwks>;
+      try {
+        imported = importJwks(document, this.config.algorithms);
+      } catch (error) {
+        throw new FetchFailure('not_jwks', `${uri}: ${messageOf(error)}`);
+      }
+      for (const { kid, reason: why } of imported.ignored) {
+        this.emit({
+          type: 'jwk_ignored',
+          jwksUri: uri,
+          kid: kid === undefined ? undefined : truncateForLog(kid),
+          reason: why,
+        });
+      }
+      if (imported.keys.length === 0) {
+        throw new FetchFailure(
+          'no_usable_keys',
+          `${uri}: no usable key for ${this.config.algorithms.join(', ')} (${imported.ignored.length} ignored)`,
+        );
+      }
+      this.install(imported.keys);
+      this.lastError = undefined;
+      this.staleReported = true;
+      this.emit({
+        type: 'jwks_fetched',
+        jwksUri: uri,
+        reason,
+        keys: imported.keys.length,
+        ignored: imported.ignored.length,
+        durationMs: Math.round(performance.now() - started),
+      });
+    } catch (error) {
+      this.failureCount++;
+      const failure = error instanceof FetchFailure ? error : new FetchFailure('network', messageOf(error));
+      const tokenError = new TokenError('jwks_unavailable', `could not load the JWKS: ${failure.message}`, {
+        cause: failure.cause ?? failure,
+      });
+      this.lastError = tokenError;
+      this.staleReported = false;
+      this.emit({
+        type: 'jwks_fetch_failed',
+        jwksUri: uri ?? this.uri ?? '',
+        reason: failure.reason,
+        error: failure.message,
+        durationMs: Math.round(performance.now() - started),
+      });
+      throw tokenError;
+    } finally {
+      this.lastAttemptEnd = this.now();
+      this.inflight = undefined;
+      this.kidUnknownReported = false;
+    }
+  }
+
+  /** Replaces the set; a key whose JWK did not change keeps its identity (see {@link has}). */
+  private install(keys: readonly ImportedKey[]): void {
+    const previous = this.set;
+    const byKid = new Map<string, ImportedKey>();
+    const byAlg = new Map<Algorithm, ImportedKey | null>();
+    const all = new Set<ImportedKey>();
+    for (const fresh of keys) {
+      const key = (previous && findSame(previous, fresh)) ?? fresh;
+      all.add(key);
+      if (key.kid !== undefined) byKid.set(key.kid, key);
+      byAlg.set(key.alg, byAlg.has(key.alg) ? null : key);
+    }
+    this.set = { byKid, byAlg, all, fetchedAt: this.now() };
+  }
+
+  private emit(event: ScopeguardEvent): void {
+    try {
+      this.config.emit(event);
+    } catch {
+      // A listener's bug must never change a verification's outcome.
+    }
+  }
+}
+
+function findSame(set: KeySet, fresh: ImportedKey): ImportedKey | undefined {
+  const same = (old: ImportedKey | null | undefined) =>
+    old && old.kid === fresh.kid && old.alg === fresh.alg && old.key.equals(fresh.key) ? old : undefined;
+  if (fresh.kid !== undefined) return same(set.byKid.get(fresh.kid));
+  for (const old of set.all) {
+    const match = same(old);
+    if (match) return match;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { ConfigError } from '@scopeguard/core';
+import { isValidRealm } from './rfc6750.js';
+import type { AdapterOptions, ErrorBodyFormatter } from './types.js';
+
+/** Adapter options with defaults applied and validated. */
+export interface ResolvedSettings {
+  readonly optional: boolean;
+  readonly realm: string;
+  readonly errorBody: ErrorBodyFormatter | undefined;
+  readonly allowQueryToken: boolean;
+  readonly allowBodyToken: boolean;
+  readonly retryAfter: number;
+}
+
+/** Names of the adapter's own options, stripped before the rest goes to `createVerifier`. */
+export const ADAPTER_OPTION_KEYS = [
+  'optional',
+  'realm',
+  'errorBody',
+  'allowQueryToken',
+  'allowBodyToken',
+  'retryAfter',
+] as const satisfies readonly (keyof AdapterOptions)[];
+
+/** The defaults. */
+export const DEFAULT_SETTINGS: ResolvedSettings = Object.freeze({
+  optional: false,
+  realm: 'api',
+  errorBody: undefined,
+  allowQueryToken: false,
+  allowBodyToken: false,
+  retryAfter: 10,
+});
+
+/**
+ * Applies `options` over `base` (the defaults, or the settings of an earlier `authenticate`), and
+ * validates them: throws `ConfigError` at startup for a realm RFC 6750 cannot carry, a bad
+ * `retryAfter` or a non-function `errorBody`.
+ */
+export function resolveSettings(
+  options: AdapterOptions,
+  base: ResolvedSettings = DEFAULT_SETTINGS,
+): ResolvedSettings {
+  const realm = options.realm ?? base.realm;
+  if (typeof realm !== 'string' || !isValidRealm(realm)) {
+    throw new ConfigError('realm', 'must be a string without ", \\ or control characters');
+  }
+  const retryAfter = options.retryAfter ?? base.retryAfter;
+  if (!Number.isSafeInteger(retryAfter) || retryAfter < 0) {
+    throw new ConfigError('retryAfter', 'must be a whole number of seconds, 0 or more');
+  }
+  const errorBody = options.errorBody ?? base.errorBody;
+  if (errorBody !== undefined && typeof errorBody !== 'function') {
+    throw new ConfigError('errorBody', 'must be a function');
+  }
+  return Object.freeze({
+    optional: options.optional ?? base.optional,
+    realm,
+    errorBody,
+    allowQueryToken: options.allowQueryToken ?? base.allowQueryToken,
+    allowBodyToken: options.allowBodyToken ?? base.allowBodyToken,
+    retryAfter,
+  });
+}

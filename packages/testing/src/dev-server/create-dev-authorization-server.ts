@@ -1,0 +1,65 @@
+import type { AccessTokenProfile } from '../access-token.js';
+import { createTestIssuer, type TestIssuer } from '../create-test-issuer.js';
+import type { SigningAlgorithm } from '../signing-key.js';
+import { type DevClient, type DevClientConfig, validateDevClients } from './dev-clients.js';
+import { createTokenEndpoint } from './token-endpoint.js';
+
+/** Options of {@link createDevAuthorizationServer}. */
+export interface DevAuthorizationServerOptions {
+  /** Registered clients: an array, or `{ clients: [...] }` as read from a clients file (see `loadDevClients`). */
+  clients: readonly (DevClientConfig | DevClient)[] | { clients: readonly (DevClientConfig | DevClient)[] };
+  /** `aud` of issued tokens; default `api://default`. */
+  audience?: string;
+  /** Issuer path; default `/oauth2/default`. */
+  issuerPath?: string;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** Lifetime of issued tokens in seconds; default 3600. */
+  tokenLifetime?: number;
+  /** Signing algorithm; default RS256. */
+  algorithm?: SigningAlgorithm;
+  /** Token shape: `okta` (default) or `rfc9068`. */
+  tokenProfile?: AccessTokenProfile;
+  /** `false` to open no socket and serve only through the in-process `fetch` (see `createTestIssuer`). */
+  listen?: boolean;
+  /** Origin when `listen` is `false`. */
+  origin?: string;
+}
+
+/** A running dev authorization server: a {@link TestIssuer} that also issues tokens at `tokenEndpoint`. */
+export interface DevAuthorizationServer extends TestIssuer {
+  /** The registered clients, validated. */
+  readonly clients: readonly DevClient[];
+}
+
+/**
+ * Starts a small OAuth 2.0 authorization server for development, built on the test issuer: the
+ * client-credentials grant at `POST ${issuer}/v1/token` with `client_secret_basic`, `client_secret_post` or
+ * `private_key_jwt` client authentication, per-client scopes, RFC 6749 error responses, plus the issuer's
+ * metadata and JWKS. Works with standard OAuth clients such as `openid-client`.
+ */
+export async function createDevAuthorizationServer(
+  options: DevAuthorizationServerOptions,
+): Promise<DevAuthorizationServer> {
+  const clients = validateDevClients(options.clients);
+  const tokenLifetime = options.tokenLifetime ?? 3600;
+  const issuer = await createTestIssuer({
+    algorithm: options.algorithm,
+    issuerPath: options.issuerPath,
+    audience: options.audience,
+    tokenLifetime,
+    port: options.port,
+    listen: options.listen,
+    origin: options.origin,
+    metadata: { scopes_supported: [...new Set(clients.flatMap((client) => client.scopes))] },
+    routes: [
+      {
+        name: 'token',
+        method: 'POST',
+        path: '/v1/token',
+        handle: createTokenEndpoint({ clients, tokenLifetime, profile: options.tokenProfile ?? 'okta' }),
+      },
+    ],
+  });
+  return Object.assign(issuer, { clients });
+}
