@@ -323,7 +323,7 @@ describe('JwksCache: unknown kid and key rotation', () => {
     expect(ofType('kid_unknown')[0]?.action).toBe('refused');
   });
 
-  it('gives up with key_not_found after unknownKidTimeout when the refresh it joined is slow', async () => {
+  it("gives up with jwks_unavailable (503, not the client's fault) after unknownKidTimeout when the refresh it joined is slow", async () => {
     const server = await jwksServer({ keys: [jwk(0, 'k1')] });
     const { cache, clock } = makeCache(server, { unknownKidTimeout: 100, fetchTimeout: 5_000 });
     await cache.getKey('k1', 'ES256');
@@ -331,8 +331,8 @@ describe('JwksCache: unknown kid and key rotation', () => {
     clock.now += 5_000;
     const started = performance.now();
     const error = await refusal(cache.getKey('slow', 'ES256'));
-    expect(error.code).toBe('key_not_found');
-    expect(error.message).toMatch(/no refresh completed within unknownKidTimeout \(100 ms\)/);
+    expect(error.code).toBe('jwks_unavailable');
+    expect(error.message).toMatch(/kid "slow" did not complete within unknownKidTimeout \(100 ms\)/);
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 

@@ -1,5 +1,5 @@
 import type { Algorithm } from './algorithms.js';
-import { TokenError } from './errors.js';
+import { describeValue, TokenError } from './errors.js';
 import { type ScopeguardEvent, truncateForLog } from './events.js';
 import { FetchJsonError, fetchJson } from './fetch-json.js';
 import { importJwks } from './jwk-import.js';
@@ -273,7 +273,14 @@ export class JwksCache {
     }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(this.notFound(kid, `no refresh completed within unknownKidTimeout (${timeout} ms)`));
+        // The refresh is still running: we could not check this kid, which is not the client's fault.
+        reject(
+          new TokenError(
+            'jwks_unavailable',
+            `the JWKS refresh for kid ${describeValue(kid === undefined ? undefined : truncateForLog(kid))} did not complete within unknownKidTimeout (${timeout} ms)`,
+            { claim: 'header.kid' },
+          ),
+        );
       }, timeout);
       timer.unref();
       refresh.then(

@@ -80,7 +80,8 @@ export interface JwksCacheOptions {
   maxStale?: number;
   /**
    * A token whose `kid` is unknown waits at most this long for the next allowed refresh (cooldown plus
-   * the fetch itself) before it is refused with `key_not_found`. Default 10 s.
+   * the fetch itself); past it the token is refused with `jwks_unavailable` (the refresh is still
+   * running, so it could not be checked). Default 10 s.
    */
   unknownKidTimeout?: number;
 }
