@@ -1,4 +1,4 @@
-import { TokenError } from './errors.js';
+import { describeValue, TokenError } from './errors.js';
 import { parseJsonObject } from './json-object.js';
 
 /** A compact JWS split and decoded, not yet trusted. */
@@ -98,8 +98,11 @@ function checkHeader(header: Record<string, unknown>): void {
     throw malformed(`header "typ" must be a string, found ${typeof header.typ}`, 'header.typ');
   }
   if (header.crit !== undefined) {
-    const names = Array.isArray(header.crit) ? header.crit.map(String).join(', ') : typeof header.crit;
-    throw malformed(`header "crit" names extensions this verifier does not support: ${names}`, 'header.crit');
+    // describeValue never recurses unguarded: a hostile, deeply nested `crit` cannot exhaust the stack here.
+    throw malformed(
+      `header "crit" names extensions this verifier does not support: ${describeValue(header.crit)}`,
+      'header.crit',
+    );
   }
   if (header.b64 !== undefined && header.b64 !== true) {
     throw malformed('header "b64": false (unencoded payload, RFC 7797) is not supported', 'header.b64');

@@ -162,7 +162,7 @@ describe('discoverJwksUri', () => {
 
   it('does not fall back on a timeout', async () => {
     const server = await issuerServer({ '/oauth2/default/.well-known/oauth-authorization-server': () => {} });
-    const error = await rejection(discover(server.issuer, 100).result);
+    const error = await rejection(discover(server.issuer, 1_000).result);
     expect((error as FetchJsonError).reason).toBe('timeout');
     expect(server.paths).toHaveLength(1);
   });

@@ -65,6 +65,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = o.cacheMaxEntries > 0 ? new VerifiedTokenCache(o.cacheMaxEntries) : undefined;
   const keyIsCurrent = (key: ImportedKey) => jwks.has(key);
 
+  /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
+  async function fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
+    try {
+      return await jwks.getKey(kid, alg);
+    } catch (error) {
+      if (isTokenError(error)) throw error;
+      throw new TokenError(
+        'jwks_unavailable',
+        `could not load the keys: ${(error as Error)?.message ?? 'unknown error'}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
   async function verifyUncached(token: string): Promise<VerifiedToken> {
     const { header, payload, signingInput, signature } = parseCompact(token, o.maxTokenLength);
     const alg = header.alg as string;
@@ -76,7 +92,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
     }
     const kid = header.kid as string | undefined;
-    const key = jwks.peek(kid, alg as Algorithm) ?? (await jwks.getKey(kid, alg as Algorithm));
+    const key = jwks.peek(kid, alg as Algorithm) ?? (await fetchKey(kid, alg as Algorithm));
     if (key.alg !== alg) {
       throw new TokenError(
         'alg_not_allowed',
@@ -124,14 +140,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return await verifyUncached(token);
       } catch (error) {
         if (isTokenError(error)) throw error;
-        // Anything else is our bug or an environment failure; still answer with a TokenError, no token inside.
-        throw new TokenError(
-          'jwks_unavailable',
-          `could not verify the token: ${(error as Error)?.message ?? 'unknown error'}`,
-          {
-            cause: error,
-          },
-        );
+        // Anything else escaped a check on the token itself (key failures are mapped in fetchKey): refuse
+        // the token rather than report an outage, and keep the promise that only TokenErrors come out.
+        throw new TokenError('token_malformed', 'the token could not be processed', { cause: error });
       }
     },
     refreshKeys(): Promise<void> {
