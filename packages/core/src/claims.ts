@@ -27,6 +27,12 @@ interface Context {
   policy: ClaimPolicy;
   /** Seconds since the epoch. */
   now: number;
+  /** `aud` as a list, or undefined when it has the wrong shape (computed once, used by several rows). */
+  audiences: string[] | undefined;
+  /** `cid` / `client_id`, as `readClientId` reads them. */
+  clientId: string | undefined;
+  /** The scopes, or undefined when `scp` / `scope` have the wrong shape. */
+  scopes: string[] | undefined;
 }
 
 type Check = (ctx: Context) => void;
@@ -94,10 +100,8 @@ const CHECKS: readonly (readonly [string, Check])[] = [
   ],
   [
     'not an ID token',
-    ({ header, claims }) => {
+    ({ header, claims, clientId, audiences: aud }) => {
       const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
-      const clientId = readClientId(claims);
-      const aud = audienceList(claims.aud);
       const reason =
         claims.nonce !== undefined
           ? 'it has a "nonce" claim'
@@ -131,8 +135,7 @@ const CHECKS: readonly (readonly [string, Check])[] = [
   ],
   [
     'aud',
-    ({ claims, policy }) => {
-      const aud = audienceList(claims.aud);
+    ({ claims, policy, audiences: aud }) => {
       if (!aud) {
         fail(
           'audience_invalid',
@@ -229,8 +232,8 @@ const CHECKS: readonly (readonly [string, Check])[] = [
   ],
   [
     'scp / scope',
-    ({ claims }) => {
-      if (readScopes(claims) === undefined) {
+    ({ claims, scopes }) => {
+      if (scopes === undefined) {
         fail(
           'claim_invalid',
           claims.scp !== undefined ? 'scp' : 'scope',
@@ -292,12 +295,20 @@ export function checkClaims(
   policy: ClaimPolicy,
   nowMs: number,
 ): CheckedClaims {
-  const ctx: Context = { header, claims, policy, now: nowMs / 1000 };
+  const ctx: Context = {
+    header,
+    claims,
+    policy,
+    now: nowMs / 1000,
+    audiences: audienceList(claims.aud),
+    clientId: readClientId(claims),
+    scopes: readScopes(claims),
+  };
   for (const [, check] of CHECKS) check(ctx);
   return {
     claims: claims as AccessTokenClaims,
-    scopes: readScopes(claims) ?? [],
-    clientId: readClientId(claims),
+    scopes: ctx.scopes ?? [],
+    clientId: ctx.clientId,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
   };
 }

@@ -1,3 +1,4 @@
+import { deepFreeze } from './deep-freeze.js';
 import { describeValue, TokenError } from './errors.js';
 import { parseJsonObject } from './json-object.js';
 
@@ -25,20 +26,32 @@ function malformed(message: string, claim?: string): TokenError {
   return new TokenError('token_malformed', message, claim === undefined ? {} : { claim });
 }
 
+/** Value of one base64url character (the alphabet is already checked). */
+function sextet(code: number): number {
+  if (code >= 0x61) return code - 0x61 + 26; // a-z
+  if (code >= 0x41) return code === 0x5f ? 63 : code - 0x41; // A-Z, _
+  if (code >= 0x30) return code - 0x30 + 52; // 0-9
+  return 62; // -
+}
+
 /**
  * Decodes one base64url segment strictly: only the URL-safe alphabet, no padding, no whitespace, and
- * canonical (re-encoding gives the same text, so no two spellings of one token exist).
+ * canonical: the unused low bits of the last character must be zero, so no two spellings of one token
+ * exist (RFC 4648 §3.5). Checking that one character is equivalent to re-encoding, and much cheaper.
  */
 function decodeSegment(segment: string, name: string): Buffer {
   if (segment.length === 0) throw malformed(`the ${name} segment is empty`);
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
+  const rest = segment.length % 4;
+  if (rest === 1) {
     throw malformed(`the ${name} segment is not base64url (unpadded, URL-safe alphabet)`);
   }
-  const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.toString('base64url') !== segment) {
-    throw malformed(`the ${name} segment is not canonical base64url`);
+  if (rest !== 0) {
+    const spareBits = rest === 2 ? 0b1111 : 0b11;
+    if ((sextet(segment.charCodeAt(segment.length - 1)) & spareBits) !== 0) {
+      throw malformed(`the ${name} segment is not canonical base64url`);
+    }
   }
-  return bytes;
+  return Buffer.from(segment, 'base64url');
 }
 
 /**
@@ -53,38 +66,62 @@ function decodeSegment(segment: string, name: string): Buffer {
  */
 export function parseCompact(token: unknown, maxLength: number): ParsedCompact {
   if (typeof token !== 'string') throw malformed(`a token must be a string, found ${typeof token}`);
-  if (token.length === 0) throw malformed('the token is empty');
   if (token.length > maxLength) {
     throw malformed(`the token is ${token.length} characters long, over the limit of ${maxLength}`);
   }
+  // One pass over the whole token for the common case; diagnose the exact problem only on failure.
+  if (!COMPACT_SHAPE.test(token)) throw diagnoseShape(token);
   const firstDot = token.indexOf('.');
-  const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-  if (firstDot < 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) {
-    const segments = token.split('.').length;
-    throw malformed(
-      segments === 5
-        ? 'expected a compact JWS (3 segments), found 5 segments: an encrypted JWE is not accepted'
-        : `expected a compact JWS (3 segments), found ${segments}`,
-    );
-  }
-  const headerSegment = token.slice(0, firstDot);
-  const payloadSegment = token.slice(firstDot + 1, secondDot);
-  const signatureSegment = token.slice(secondDot + 1);
+  const secondDot = token.indexOf('.', firstDot + 1);
 
-  const header = parseJsonObject(decodeSegment(headerSegment, 'header').toString('utf8'));
-  if (!header) throw malformed('the header is not a JSON object with distinct member names', 'header');
-  checkHeader(header);
-
-  const payload = parseJsonObject(decodeSegment(payloadSegment, 'payload').toString('utf8'));
+  const header = parseHeader(token.slice(0, firstDot));
+  const payload = parseJsonObject(
+    decodeSegment(token.slice(firstDot + 1, secondDot), 'payload').toString('utf8'),
+  );
   if (!payload) throw malformed('the payload is not a JSON object with distinct member names', 'payload');
 
-  const signature = decodeSegment(signatureSegment, 'signature');
-  return {
-    header,
-    payload,
-    signingInput: Buffer.from(token.slice(0, secondDot), 'ascii'),
-    signature,
-  };
+  const signature = decodeSegment(token.slice(secondDot + 1), 'signature');
+  return { header, payload, signingInput: Buffer.from(token.slice(0, secondDot), 'latin1'), signature };
+}
+
+/** Three non-empty base64url segments, nothing else (no padding, whitespace or other characters). */
+const COMPACT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function diagnoseShape(token: string): TokenError {
+  if (token.length === 0) return malformed('the token is empty');
+  const segments = token.split('.');
+  if (segments.length === 5) {
+    return malformed(
+      'expected a compact JWS (3 segments), found 5 segments: an encrypted JWE is not accepted',
+    );
+  }
+  if (segments.length !== 3)
+    return malformed(`expected a compact JWS (3 segments), found ${segments.length}`);
+  const names = ['header', 'payload', 'signature'] as const;
+  for (const [index, segment] of segments.entries()) {
+    if (segment.length === 0) return malformed(`the ${names[index]} segment is empty`);
+  }
+  const bad = segments.findIndex((segment) => !BASE64URL.test(segment));
+  return malformed(`the ${names[Math.max(bad, 0)]} segment is not base64url (unpadded, URL-safe alphabet)`);
+}
+
+/**
+ * Headers repeat: every token from one issuer key carries the same few. Parsed, checked and frozen headers
+ * are kept by their exact segment text, in a small map that is simply emptied when full, so a flood of
+ * distinct headers costs the flooder, not memory.
+ */
+const headerCache = new Map<string, Record<string, unknown>>();
+const HEADER_CACHE_SIZE = 64;
+
+function parseHeader(segment: string): Record<string, unknown> {
+  const cached = headerCache.get(segment);
+  if (cached !== undefined) return cached;
+  const header = parseJsonObject(decodeSegment(segment, 'header').toString('utf8'));
+  if (!header) throw malformed('the header is not a JSON object with distinct member names', 'header');
+  checkHeader(header);
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(segment, deepFreeze(header));
+  return header;
 }
 
 function checkHeader(header: Record<string, unknown>): void {

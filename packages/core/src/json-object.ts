@@ -29,12 +29,7 @@ function hasDuplicateTopLevelNames(text: string, distinct: number): boolean {
     if (c === 0x22 /* " */) {
       if (depth === 1 && expectName) names++;
       expectName = false;
-      // Skip to the closing quote, honouring escapes.
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) i++;
-        else if (d === 0x22) break;
-      }
+      i = closingQuote(text, i);
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       depth++;
       expectName = c === 0x7b && depth === 1;
@@ -45,4 +40,16 @@ function hasDuplicateTopLevelNames(text: string, distinct: number): boolean {
     }
   }
   return names !== distinct;
+}
+
+/** Index of the quote closing the string that opens at `open` (valid JSON: it exists). */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    // A quote preceded by an odd number of backslashes is escaped.
+    let slashes = 0;
+    while (text.charCodeAt(at - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return at;
+  }
 }

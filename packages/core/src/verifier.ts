@@ -1,4 +1,5 @@
 import { checkClaims } from './claims.js';
+import { deepFreeze } from './deep-freeze.js';
 import { parseCompact } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
 import { describeValue, isTokenError, TokenError } from './errors.js';
@@ -9,14 +10,6 @@ import { verifySignature } from './signature.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import type { Algorithm } from './algorithms.js';
 import type { ImportedKey, JwsHeader, VerifiedToken, Verifier, VerifierOptions } from './types.js';
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 function keyName(key: ImportedKey): string {
   return key.kid === undefined ? 'without kid' : describeValue(key.kid, 64);

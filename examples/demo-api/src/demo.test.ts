@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node --conditions=source --import tsx src/demo.ts` the way `pnpm demo` does (but against the
+ * packages' sources, so no build is needed), with a clean environment for the verifier variables.
+ */
+function runDemoScript(extraEnv: Record<string, string> = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
+  for (const name of Object.keys(env)) if (name.startsWith('SCOPEGUARD_')) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/demo.ts'], {
+      cwd: PACKAGE_DIR,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The transcript block of step `n` (from its heading to the next one). */
+function stepBlock(stdout: string, n: number): string {
+  const start = stdout.indexOf(`── Step ${n}:`);
+  if (start < 0) return '';
+  const next = stdout.indexOf('── Step ', start + 1);
+  const end = next < 0 ? stdout.indexOf('token requests per client') : next;
+  return stdout.slice(start, end < 0 ? undefined : end);
+}
+
+describe('pnpm demo (end to end, child process)', () => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await runDemoScript();
+  }, 60_000);
+
+  it('exits 0 and says every step went as expected', () => {
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✓ 10/10 steps as expected');
+    expect(run.stdout).not.toContain('✗');
+  });
+
+  it('starts both servers on loopback', () => {
+    expect(run.stdout).toMatch(/authorization server {2}http:\/\/127\.0\.0\.1:\d+\/oauth2\/default/);
+    expect(run.stdout).toMatch(/API {19}http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('gets 401 without a token, with a bare Bearer challenge', () => {
+    const block = stepBlock(run.stdout, 2);
+    expect(block).toContain('No token');
+    expect(block).toContain('← 401 Unauthorized');
+    expect(block).toContain('WWW-Authenticate: Bearer realm="demo-api"\n');
+    expect(block).toContain('✓ 401 unauthorized');
+  });
+
+  it('gets 403 insufficient_scope for a token without customScope', () => {
+    const block = stepBlock(run.stdout, 3);
+    expect(block).toContain('← 403 Forbidden');
+    expect(block).toContain('error="insufficient_scope"');
+    expect(block).toContain('scope="customScope"');
+    expect(block).toContain('✓ 403 insufficient_scope');
+  });
+
+  it('gets 200 with customScope, printing the token request as Okta-style curl', () => {
+    const block = stepBlock(run.stdout, 4);
+    expect(block).toContain('curl --request POST');
+    expect(block).toMatch(/--url http:\/\/127\.0\.0\.1:\d+\/oauth2\/default\/v1\/token/);
+    expect(block).toContain(`--header 'authorization: Basic ZGVtby1y…'`);
+    expect(block).toContain(`--header 'content-type: application/x-www-form-urlencoded'`);
+    expect(block).toContain(`--data 'grant_type=client_credentials&scope=customScope'`);
+    expect(block).toMatch(/--header 'authorization: Bearer eyJ[\w-]{5}…'/);
+    expect(block).toContain('✓ 200');
+  });
+
+  it('reuses the cached token and reports the verified client', () => {
+    const block = stepBlock(run.stdout, 5);
+    expect(block).toContain('cached token of demo-reader reused');
+    expect(block).toContain('"clientId":"demo-reader"');
+    expect(run.stdout).toContain(
+      'token requests per client: demo-no-scope 1, demo-reader 1, demo-writer-jwt 1',
+    );
+  });
+
+  it('gets 200 and 201 with the private_key_jwt client', () => {
+    expect(stepBlock(run.stdout, 7)).toContain('demo-writer-jwt asks for one (private_key_jwt');
+    expect(stepBlock(run.stdout, 7)).toContain('✓ 200');
+    expect(stepBlock(run.stdout, 8)).toContain('✓ 201');
+  });
+
+  it('gets 401 invalid_token for an expired token', () => {
+    const block = stepBlock(run.stdout, 9);
+    expect(block).toContain('Expired token');
+    expect(block).toContain('error="invalid_token"');
+    expect(block).toContain('token_expired');
+    expect(block).toContain('✓ 401 invalid_token');
+  });
+
+  it('never prints a client secret or a whole token', async () => {
+    const clients = JSON.parse(await readFile(join(PACKAGE_DIR, 'dev-clients.json'), 'utf8')) as {
+      clients: { client_secret?: string }[];
+    };
+    for (const { client_secret: secret } of clients.clients) {
+      if (secret !== undefined) expect(run.stdout).not.toContain(secret);
+    }
+    // A compact JWS has two dots; none may appear in full.
+    expect(run.stdout).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
+  });
+});
+
+describe('pnpm demo, failure path', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'demo-e2e-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 and marks the step ✗ when an outcome differs from the expected one', async () => {
+    const original = JSON.parse(await readFile(join(PACKAGE_DIR, 'dev-clients.json'), 'utf8')) as {
+      clients: { client_id: string; scopes: string[] }[];
+    };
+    // demo-no-scope may no longer ask for profile:read: its token request is refused (invalid_scope).
+    for (const client of original.clients)
+      if (client.client_id === 'demo-no-scope') client.scopes = ['other'];
+    const file = join(dir, 'clients.json');
+    await writeFile(file, JSON.stringify(original));
+    const failed = await runDemoScript({ DEMO_CLIENTS_FILE: file });
+    expect(failed.code).toBe(1);
+    expect(stepBlock(failed.stdout, 3)).toContain('✗ token request refused: invalid_scope');
+    expect(failed.stdout).toContain('✗ 9/10 steps as expected');
+  }, 60_000);
+});

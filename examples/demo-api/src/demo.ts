@@ -1,0 +1,193 @@
+/**
+ * `pnpm demo`: starts the dev authorization server and the demo API on free loopback ports, runs a
+ * Client Credentials client through the expected answers (401, 403, 200, 201, expired token, ...),
+ * prints a transcript, shuts everything down, and exits 0 when every step went as expected (else 1).
+ */
+import { createDevAuthorizationServer, type DevAuthorizationServer } from '@scopeguard/testing';
+import { createApi } from './api.js';
+import {
+  type ClientCredentialsClient,
+  createClientCredentialsClient,
+  generateClientKeyPair,
+} from './client.js';
+import { findClient, loadDemoClients } from './dev-clients.js';
+import { listen, type RunningServer } from './listen.js';
+import { isMainModule } from './main-module.js';
+import { createTranscript, type StepResult } from './transcript.js';
+
+/** The audience of the demo's tokens (Okta's `default` authorization server uses the same). */
+export const DEMO_AUDIENCE = 'api://default';
+/** The scope `GET /api/messages` requires. */
+export const READ_SCOPE = 'customScope';
+/** The scope `POST /api/messages` requires. */
+export const WRITE_SCOPE = 'messages:write';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Where transcript lines go. Default `console.log`. */
+  write?: (line: string) => void;
+  /** The clients file. Default `examples/demo-api/dev-clients.json`. */
+  clientsFile?: string | URL;
+}
+
+/** The outcome of {@link runDemo}. */
+export interface DemoResult {
+  ok: boolean;
+  steps: readonly StepResult[];
+  /** Token requests each client sent (each should be 1: later calls reuse the cached token). */
+  tokenRequests: Record<string, number>;
+}
+
+/** Runs the whole demo in this process and resolves with its outcome; always shuts its servers down. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const transcript = createTranscript({ write: options.write });
+  const { line } = transcript;
+  let authServer: DevAuthorizationServer | undefined;
+  let api: RunningServer | undefined;
+  try {
+    // A fresh key pair for the private_key_jwt client: its public JWK is registered with the dev
+    // server below, its private key never leaves this process (nothing secret is kept in the repo).
+    const keyPair = await generateClientKeyPair();
+    const clients = await loadDemoClients(keyPair.publicJwk, options.clientsFile);
+    authServer = await createDevAuthorizationServer({ clients, audience: DEMO_AUDIENCE });
+    api = await listen(createApi({ issuer: authServer.issuer, audience: DEMO_AUDIENCE }));
+    for (const client of clients) if (client.client_secret) transcript.secret(client.client_secret);
+
+    line('scopeguard demo: Client Credentials → Express API guarded by @scopeguard/express');
+    line(`  authorization server  ${authServer.issuer}  (dev server, clients from dev-clients.json)`);
+    line(`  API                   ${api.url}  (audience ${DEMO_AUDIENCE})`);
+    line(`  routes                GET /health (public), GET /api/messages (${READ_SCOPE}),`);
+    line(`                        POST /api/messages (${WRITE_SCOPE}), GET /api/whoami (any valid token)`);
+
+    const issuer = authServer.issuer;
+    const secretClient = (clientId: string, scope: string): ClientCredentialsClient => {
+      const client = findClient(clients, clientId);
+      const method = client.token_endpoint_auth_method;
+      if (method === 'private_key_jwt' || client.client_secret === undefined) {
+        throw new TypeError(`dev-clients.json: ${clientId} must use a client secret`);
+      }
+      return createClientCredentialsClient({
+        issuer,
+        clientId,
+        scope,
+        auth: { method, clientSecret: client.client_secret },
+      });
+    };
+    const reader = secretClient('demo-reader', READ_SCOPE);
+    const noScope = secretClient('demo-no-scope', 'profile:read');
+    findClient(clients, 'demo-writer-jwt');
+    const writer = createClientCredentialsClient({
+      issuer,
+      clientId: 'demo-writer-jwt',
+      scope: `${READ_SCOPE} ${WRITE_SCOPE}`,
+      auth: { method: 'private_key_jwt', privateKey: keyPair.privateKey, kid: keyPair.publicJwk.kid },
+    });
+
+    const url = (path: string) => `${api!.url}${path}`;
+    const server = authServer;
+
+    await transcript.step({
+      title: 'Public health check, no token',
+      prepare: () => ({ method: 'GET', url: url('/health') }),
+      expect: { status: 200 },
+    });
+    await transcript.step({
+      title: 'No token',
+      prepare: () => ({ method: 'GET', url: url('/api/messages') }),
+      expect: { status: 401 },
+    });
+    await transcript.step({
+      title: `Token without ${READ_SCOPE} (client_secret_post)`,
+      prepare: async (t) => ({ method: 'GET', url: url('/api/messages'), token: await t.token(noScope) }),
+      expect: { status: 403, error: 'insufficient_scope' },
+    });
+    await transcript.step({
+      title: `Token with ${READ_SCOPE} (client_secret_basic)`,
+      prepare: async (t) => ({ method: 'GET', url: url('/api/messages'), token: await t.token(reader) }),
+      expect: { status: 200 },
+    });
+    await transcript.step({
+      title: 'Who am I (same client, cached token)',
+      prepare: async (t) => ({ method: 'GET', url: url('/api/whoami'), token: await t.token(reader) }),
+      expect: {
+        status: 200,
+        check: ({ body }) => {
+          const whoami = body as { clientId?: unknown; scopes?: unknown };
+          if (whoami.clientId !== 'demo-reader') return `clientId is ${String(whoami.clientId)}`;
+          if (!Array.isArray(whoami.scopes) || !whoami.scopes.includes(READ_SCOPE)) return 'scopes are wrong';
+          return undefined;
+        },
+      },
+    });
+    await transcript.step({
+      title: `Write without ${WRITE_SCOPE}`,
+      prepare: async (t) => ({
+        method: 'POST',
+        url: url('/api/messages'),
+        token: await t.token(reader),
+        body: { text: 'Can I write?' },
+      }),
+      expect: { status: 403, error: 'insufficient_scope' },
+    });
+    await transcript.step({
+      title: `private_key_jwt client reads (${READ_SCOPE})`,
+      prepare: async (t) => ({ method: 'GET', url: url('/api/messages'), token: await t.token(writer) }),
+      expect: { status: 200 },
+    });
+    await transcript.step({
+      title: `private_key_jwt client writes (${WRITE_SCOPE})`,
+      prepare: async (t) => ({
+        method: 'POST',
+        url: url('/api/messages'),
+        token: await t.token(writer),
+        body: { text: 'Posted with a private_key_jwt client' },
+      }),
+      expect: { status: 201 },
+    });
+    await transcript.step({
+      title: 'Expired token',
+      prepare: async (t) => {
+        line('  token: minted by the dev server for demo-reader, expired 60 s ago');
+        const token = await server.mint({ cid: 'demo-reader' }, { scopes: [READ_SCOPE], expiresIn: -60 });
+        return { method: 'GET', url: url('/api/messages'), token: t.secret(token) };
+      },
+      expect: { status: 401, error: 'invalid_token' },
+    });
+    await transcript.step({
+      title: 'Forged token (signed by a key the issuer does not publish)',
+      prepare: async (t) => {
+        line(`  token: same kid as the issuer's key, signed by another key`);
+        const token = await server.mint({ cid: 'demo-reader' }, { scopes: [READ_SCOPE], foreignKey: true });
+        return { method: 'GET', url: url('/api/messages'), token: t.secret(token) };
+      },
+      expect: { status: 401, error: 'invalid_token' },
+    });
+
+    const tokenRequests = Object.fromEntries(
+      [noScope, reader, writer].map((client) => [client.clientId, client.tokenRequests]),
+    );
+    line();
+    line(
+      `token requests per client: ${Object.entries(tokenRequests)
+        .map(([id, count]) => `${id} ${count}`)
+        .join(', ')} (later calls reused the cached token)`,
+    );
+    const ok = transcript.summary();
+    return { ok, steps: transcript.results, tokenRequests };
+  } catch (error) {
+    line(`✗ demo aborted: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, steps: transcript.results, tokenRequests: {} };
+  } finally {
+    await api?.close();
+    await authServer?.close();
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  // DEMO_CLIENTS_FILE: another clients file (the end-to-end test uses it to check the failure path).
+  const clientsFile = process.env['DEMO_CLIENTS_FILE'];
+  const result = await runDemo(clientsFile ? { clientsFile } : {});
+  process.exitCode = result.ok ? 0 : 1;
+  // Servers are closed; do not let a stray keep-alive socket hold the process open.
+  setTimeout(() => process.exit(), 2_000).unref();
+}
