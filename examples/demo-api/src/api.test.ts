@@ -11,7 +11,7 @@ let server: RunningServer;
 beforeAll(async () => {
   // No socket for the issuer: the verifier reaches its metadata and JWKS through the in-process fetch.
   issuer = await createTestIssuer({ listen: false, audience: AUDIENCE });
-  const app = createApi({ issuer: issuer.issuer, audience: AUDIENCE, fetch: issuer.fetch as typeof fetch });
+  const app = createApi({ issuer: issuer.issuer, audience: AUDIENCE, fetch: issuer.fetch });
   server = await listen(app);
 });
 
@@ -137,7 +137,7 @@ describe('createApi', () => {
       createApi({
         issuer: issuer.issuer,
         audience: AUDIENCE,
-        fetch: issuer.fetch as typeof fetch,
+        fetch: issuer.fetch,
         readScope: 'orders:read',
       }),
     );

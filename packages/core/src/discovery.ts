@@ -1,13 +1,14 @@
 import { describeValue } from './errors.js';
 import type { ScopeguardEvent } from './events.js';
 import { FetchJsonError, fetchJson, isLoopbackHostname } from './fetch-json.js';
+import type { FetchFunction } from './types.js';
 
 /** Options of {@link discoverJwksUri}. */
 export interface DiscoveryOptions {
   /** The configured issuer; the metadata's `issuer` must equal it exactly. */
   issuer: string;
   /** The `fetch` to use. */
-  fetch: typeof globalThis.fetch;
+  fetch: FetchFunction;
   /** Abort each metadata request after this many milliseconds. */
   timeoutMs: number;
   /** Refuse metadata documents larger than this many bytes. */

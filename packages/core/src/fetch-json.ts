@@ -1,4 +1,5 @@
 import { truncateForLog } from './events.js';
+import type { FetchFunction } from './types.js';
 
 /** Why {@link fetchJson} failed. */
 export type FetchJsonFailure = 'timeout' | 'network' | 'status' | 'too_large' | 'invalid_json';
@@ -29,7 +30,7 @@ export class FetchJsonError extends Error {
 /** Options of {@link fetchJson}. */
 export interface FetchJsonOptions {
   /** The `fetch` to use (the global one, or the user's). */
-  fetch: typeof globalThis.fetch;
+  fetch: FetchFunction;
   /** Abort the whole exchange (headers and body) after this many milliseconds. */
   timeoutMs: number;
   /** Refuse a body larger than this many bytes (after decompression). */

@@ -15,6 +15,7 @@ export { DEFAULTS, isLoopbackHost } from './options.js';
 export type {
   AccessTokenClaims,
   ClaimRequirement,
+  FetchFunction,
   JsonValue,
   JwksCacheOptions,
   JwsHeader,

@@ -4,13 +4,14 @@ import { type ScopeguardEvent, truncateForLog } from './events.js';
 import { FetchJsonError, fetchJson } from './fetch-json.js';
 import { importJwks } from './jwk-import.js';
 import type { ImportedKey } from './types.js';
+import type { FetchFunction } from './types.js';
 
 /** Settings of a {@link JwksCache}; every duration is in milliseconds and already defaulted by the caller. */
 export interface JwksCacheConfig {
   /** Resolves the JWKS URI (may run discovery). Called once per fetch attempt; the verifier caches it. */
   jwksUri: () => Promise<string>;
   /** The `fetch` to use. */
-  fetch: typeof globalThis.fetch;
+  fetch: FetchFunction;
   /** The allowlist every imported key is bound into. */
   algorithms: readonly Algorithm[];
   /** A fetched set is fresh this long; past it, a use starts one background refresh. */

@@ -7,7 +7,9 @@ import {
 import type { ClaimPolicy } from './claims.js';
 import { ConfigError, describeValue } from './errors.js';
 import type { EventListener } from './events.js';
+import type { ThreadpoolMode } from './signature-scheduler.js';
 import type { VerifierOptions } from './types.js';
+import type { FetchFunction } from './types.js';
 
 /** Documented defaults of every option (milliseconds unless said otherwise). */
 export const DEFAULTS = Object.freeze({
@@ -41,7 +43,8 @@ export interface ResolvedOptions {
     unknownKidTimeout: number;
   };
   cacheMaxEntries: number;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchFunction;
+  threadpool: ThreadpoolMode;
   onEvent: EventListener | undefined;
   now: () => number;
 }
@@ -165,6 +168,13 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', `must be a function, found ${describeValue(options.onEvent)}`);
   }
+  const threadpool = options.threadpool ?? 'auto';
+  if (threadpool !== 'auto' && threadpool !== 'never' && threadpool !== 'always') {
+    throw new ConfigError(
+      'threadpool',
+      `must be "auto", "never" or "always", found ${describeValue(threadpool)}`,
+    );
+  }
   const jwks = options.jwks ?? {};
   const d = DEFAULTS.jwks;
   const cache = options.cache;
@@ -199,6 +209,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     cacheMaxEntries:
       cache === false ? 0 : positive('cache.maxEntries', cache?.maxEntries, DEFAULTS.cache.maxEntries, true),
     fetch: fetchImpl,
+    threadpool,
     onEvent: options.onEvent,
     now: options.now ?? Date.now,
   };

@@ -66,6 +66,12 @@ export type ClaimRequirement =
   | { includes: string | number | readonly (string | number)[] }
   | ((value: JsonValue | undefined, claims: AccessTokenClaims) => boolean);
 
+/**
+ * The part of `fetch` scopeguard uses: a GET of a URL string. The global `fetch`, undici's, a proxy-aware
+ * wrapper or the test kit's in-process `issuer.fetch` all fit.
+ */
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
 /** Settings of the JWKS cache. All durations are in milliseconds. */
 export interface JwksCacheOptions {
   /** How long a fetched key set is fresh; after it, the next use triggers a background refresh. Default 10 min. */
@@ -128,7 +134,13 @@ export interface VerifierOptions {
   /** Longest token accepted, in characters, checked before any decoding. Default 16,384. */
   maxTokenLength?: number;
   /** A `fetch` to use for discovery and JWKS (proxies, custom agents, tests). Default: the global one. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: FetchFunction;
+  /**
+   * Where signature checks run. `'auto'` (default): on the main thread for a lone verification (lowest
+   * latency), in libuv's threadpool as well when verifications overlap (throughput on every core).
+   * `'never'`: always on the main thread. `'always'`: always in the threadpool.
+   */
+  threadpool?: 'auto' | 'never' | 'always';
   /** Receives key events (JWKS fetched, refreshed, failed, stale keys served, unknown `kid`). */
   onEvent?: EventListener;
   /** Clock, in milliseconds since the epoch (tests). Default `Date.now`. */

@@ -6,7 +6,7 @@ import { describeValue, isTokenError, TokenError } from './errors.js';
 import { createEmitter } from './events.js';
 import { JwksCache } from './jwks-cache.js';
 import { resolveOptions } from './options.js';
-import { verifySignature } from './signature.js';
+import { createSignatureScheduler } from './signature-scheduler.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import type { Algorithm } from './algorithms.js';
 import type { ImportedKey, JwsHeader, VerifiedToken, Verifier, VerifierOptions } from './types.js';
@@ -57,6 +57,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   const cache = o.cacheMaxEntries > 0 ? new VerifiedTokenCache(o.cacheMaxEntries) : undefined;
   const keyIsCurrent = (key: ImportedKey) => jwks.has(key);
+  const signatures = createSignatureScheduler(o.threadpool);
 
   /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
   async function fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
@@ -93,7 +94,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         { claim: 'header.alg' },
       );
     }
-    if (!verifySignature(key.alg, key.key, signingInput, signature)) {
+    const valid = signatures.verify(key.alg, key.key, signingInput, signature);
+    if (!(valid === true || (valid !== false && (await valid)))) {
       throw new TokenError(
         'signature_invalid',
         `signature does not verify with key ${keyName(key)} (${key.alg})`,
