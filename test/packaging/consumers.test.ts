@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -81,6 +81,32 @@ import { createTestIssuer } from '@scopeguard/testing';`),
       refused: 'audience_invalid',
       middleware: 'function',
     });
+  });
+
+  it('print key events to stderr with NODE_DEBUG=scopeguard, never the token', () => {
+    const file = join(project, 'debug.mjs');
+    writeFileSync(
+      file,
+      `import { createVerifier } from '@scopeguard/core';
+import { createTestIssuer } from '@scopeguard/testing';
+const issuer = await createTestIssuer();
+const token = await issuer.mint();
+await createVerifier({ issuer: issuer.issuer, audience: 'api://default' }).verify(token);
+await issuer.close();
+console.log(token);`,
+    );
+    const result = spawnSync(process.execPath, [file], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NODE_DEBUG: 'scopeguard' },
+    });
+    expect(result.status).toBe(0);
+    const token = result.stdout.trim();
+    expect(result.stderr).toMatch(/^SCOPEGUARD \d+: discovery_completed /m);
+    expect(result.stderr).toMatch(/^SCOPEGUARD \d+: jwks_fetched /m);
+    expect(result.stderr).not.toContain(token.split('.')[1]);
+    expect(result.stderr).not.toContain(token.split('.')[2]);
   });
 
   it('ship type declarations for both module systems', () => {

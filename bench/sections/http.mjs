@@ -1,0 +1,133 @@
+// HTTP overhead: each Express 5 variant runs in its own process (bench/http-server.mjs); autocannon runs
+// here, in the parent, with the test issuer. Loopback only.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestIssuer } from '@scopeguard/testing';
+import autocannon from 'autocannon';
+import { withTimeout } from '../lib/common.mjs';
+import { mintDistinct } from '../lib/tokens.mjs';
+
+const SERVER = fileURLToPath(new URL('../http-server.mjs', import.meta.url));
+
+export const HTTP_VARIANTS = [
+  ['none', 'no auth'],
+  ['scopeguard', 'scopeguard authenticate + requireScope'],
+  ['auth0', 'express-oauth2-jwt-bearer auth + requiredScopes'],
+  ['express-jwt', 'express-jwt + jwks-rsa'],
+  ['okta', '@okta/jwt-verifier middleware'],
+];
+
+function startServer(variant, issuer, maxMs) {
+  const child = fork(SERVER, [variant, issuer.issuer, issuer.jwksUri, issuer.audience], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_SERVER_MAX_MS: String(maxMs) },
+  });
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`http-server ${variant} exited early (${code})`)));
+    child.once('error', reject);
+  });
+  return { child, ready: withTimeout(ready, 15_000, `starting http-server ${variant}`) };
+}
+
+function stopServer(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function cannon(url, { tokens, connections, seconds }) {
+  const options = { url, connections, duration: seconds, timeout: 10 };
+  if (tokens.length === 1) {
+    options.headers = { authorization: `Bearer ${tokens[0]}` };
+  } else {
+    let next = 0;
+    options.requests = [
+      {
+        method: 'GET',
+        path: '/api',
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+        }),
+      },
+    ];
+  }
+  return withTimeout(autocannon(options), (seconds + 20) * 1000, `autocannon ${url}`);
+}
+
+async function status(url, token) {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  await response.arrayBuffer();
+  return response.status;
+}
+
+export async function httpOverhead(config, log) {
+  const issuer = await createTestIssuer({ algorithm: 'RS256' });
+  try {
+    const tokens = await mintDistinct(issuer, config.distinctTokens);
+    const modes = [
+      ['same', 'same token', [tokens[0]]],
+      ['rotating', `${tokens.length.toLocaleString('en-US')} rotating distinct tokens`, tokens],
+    ];
+    const results = [];
+    // Start every app at once (they idle until their turn), then measure one at a time.
+    const maxMs = (HTTP_VARIANTS.length * 2 * (config.seconds + config.warmupSeconds + 5) + 30) * 1000;
+    const servers = HTTP_VARIANTS.map(([variant]) => startServer(variant, issuer, maxMs));
+    try {
+      const ports = await Promise.all(servers.map((server) => server.ready));
+      for (const [index, [variant, label]] of HTTP_VARIANTS.entries()) {
+        const url = `http://127.0.0.1:${ports[index]}/api`;
+        const ok = await status(url, tokens[0]);
+        const anonymous = await status(url);
+        if (ok !== 200) throw new Error(`${variant}: a valid token got HTTP ${ok}`);
+        if (variant !== 'none' && anonymous !== 401)
+          throw new Error(`${variant}: no token got HTTP ${anonymous}`);
+        for (const [mode, modeLabel, modeTokens] of modes) {
+          log(`  ${label}, ${modeLabel}: ${config.warmupSeconds} s warm-up + ${config.seconds} s`);
+          if (config.warmupSeconds > 0) {
+            await cannon(url, {
+              tokens: modeTokens,
+              connections: config.connections,
+              seconds: config.warmupSeconds,
+            });
+          }
+          const r = await cannon(url, {
+            tokens: modeTokens,
+            connections: config.connections,
+            seconds: config.seconds,
+          });
+          results.push({
+            variant,
+            label,
+            mode,
+            modeLabel,
+            requestsPerSec: r.requests.total / r.duration,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            total: r.requests.total,
+            non2xx: r.non2xx,
+            errors: r.errors + r.timeouts,
+          });
+        }
+      }
+    } finally {
+      await Promise.all(servers.map((server) => stopServer(server.child)));
+    }
+    for (const row of results) {
+      const base = results.find((r) => r.variant === 'none' && r.mode === row.mode);
+      row.ratio = row.requestsPerSec / base.requestsPerSec;
+      row.p50Ratio = row.p50 / base.p50;
+      row.p99Ratio = row.p99 / base.p99;
+    }
+    return { connections: config.connections, seconds: config.seconds, tokens: tokens.length, rows: results };
+  } finally {
+    await issuer.close();
+  }
+}
