@@ -3,29 +3,19 @@ import { describeValue, TokenError } from './errors.js';
 import { type ScopeguardEvent, truncateForLog } from './events.js';
 import { FetchJsonError, fetchJson } from './fetch-json.js';
 import { importJwks } from './jwk-import.js';
-import type { ImportedKey } from './types.js';
-import type { FetchFunction } from './types.js';
+import type { FetchFunction, ImportedKey, JwksCacheOptions } from './types.js';
 
-/** Settings of a {@link JwksCache}; every duration is in milliseconds and already defaulted by the caller. */
-export interface JwksCacheConfig {
+/**
+ * What the cache needs: the settings of {@link JwksCacheOptions} with every default filled in (documented
+ * there, in milliseconds), plus where the keys are and how to fetch them.
+ */
+export interface JwksCacheConfig extends Required<JwksCacheOptions> {
   /** Resolves the JWKS URI (may run discovery). Called once per fetch attempt; the verifier caches it. */
   jwksUri: () => Promise<string>;
   /** The `fetch` to use. */
   fetch: FetchFunction;
   /** The allowlist every imported key is bound into. */
   algorithms: readonly Algorithm[];
-  /** A fetched set is fresh this long; past it, a use starts one background refresh. */
-  maxAge: number;
-  /** Minimum time between the end of one fetch attempt and the start of the next triggered by traffic. */
-  cooldown: number;
-  /** Abort one JWKS request after this long. */
-  fetchTimeout: number;
-  /** Refuse JWKS responses larger than this many bytes. */
-  maxResponseBytes: number;
-  /** While refreshes fail, keep serving the last good set this long past `maxAge`. */
-  maxStale: number;
-  /** A token with an unknown `kid` waits at most this long for the next allowed refresh. */
-  unknownKidTimeout: number;
   /** Receives cache events. */
   emit: (event: ScopeguardEvent) => void;
   /** Clock in milliseconds (tests). Default `Date.now`. */

@@ -8,8 +8,7 @@ import type { ClaimPolicy } from './claims.js';
 import { ConfigError, describeValue } from './errors.js';
 import type { EventListener } from './events.js';
 import type { ThreadpoolMode } from './signature-scheduler.js';
-import type { VerifierOptions } from './types.js';
-import type { FetchFunction } from './types.js';
+import type { FetchFunction, JwksCacheOptions, VerifierOptions } from './types.js';
 
 /** Documented defaults of every option (milliseconds unless said otherwise). */
 export const DEFAULTS = Object.freeze({
@@ -34,14 +33,7 @@ export interface ResolvedOptions {
   algorithms: readonly Algorithm[];
   maxTokenLength: number;
   claims: ClaimPolicy;
-  jwks: {
-    maxAge: number;
-    cooldown: number;
-    fetchTimeout: number;
-    maxResponseBytes: number;
-    maxStale: number;
-    unknownKidTimeout: number;
-  };
+  jwks: Required<JwksCacheOptions>;
   cacheMaxEntries: number;
   fetch: FetchFunction;
   threadpool: ThreadpoolMode;
