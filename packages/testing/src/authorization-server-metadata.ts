@@ -1,3 +1,4 @@
+import { ASSERTION_ALGORITHMS } from './dev-server/authenticate-client.js';
 import type { SigningAlgorithm } from './signing-key.js';
 
 /** Endpoints and capabilities an issuer's metadata describes. */
@@ -26,18 +27,7 @@ export function buildAuthorizationServerMetadata(input: MetadataInput): Record<s
     id_token_signing_alg_values_supported: [...input.signingAlgorithms],
   };
   if (input.tokenEndpointAuthMethods.includes('private_key_jwt')) {
-    metadata['token_endpoint_auth_signing_alg_values_supported'] = [
-      'RS256',
-      'RS384',
-      'RS512',
-      'PS256',
-      'PS384',
-      'PS512',
-      'ES256',
-      'ES384',
-      'ES512',
-      'EdDSA',
-    ];
+    metadata['token_endpoint_auth_signing_alg_values_supported'] = [...ASSERTION_ALGORITHMS];
   }
   if (input.scopes) metadata['scopes_supported'] = [...input.scopes];
   return metadata;

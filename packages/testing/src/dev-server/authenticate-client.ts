@@ -8,7 +8,8 @@ import { secretsMatch } from './secrets-match.js';
 /** `client_assertion_type` of RFC 7523 client authentication. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-const ASSERTION_ALGORITHMS = [
+/** Algorithms a `private_key_jwt` client assertion may use (asymmetric only); the metadata advertises them. */
+export const ASSERTION_ALGORITHMS: readonly string[] = [
   'RS256',
   'RS384',
   'RS512',
@@ -122,7 +123,7 @@ export async function authenticateClient(
       issuer: clientId,
       subject: clientId,
       audience: [context.tokenEndpoint, context.issuer],
-      algorithms: ASSERTION_ALGORITHMS,
+      algorithms: [...ASSERTION_ALGORITHMS],
       requiredClaims: ['exp', 'jti'],
     }));
   } catch (error) {
