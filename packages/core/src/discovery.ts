@@ -1,6 +1,7 @@
 import { describeValue } from './errors.js';
 import type { ScopeguardEvent } from './events.js';
-import { FetchJsonError, fetchJson, isLoopbackHostname } from './fetch-json.js';
+import { FetchJsonError, fetchJson } from './fetch-json.js';
+import { isSecureOrLoopback } from './loopback.js';
 import type { FetchFunction } from './types.js';
 
 /** Options of {@link discoverJwksUri}. */
@@ -29,9 +30,7 @@ export function validateJwksUri(value: unknown, where: string): string {
   if (typeof value !== 'string' || !URL.canParse(value)) {
     throw new Error(`${where}: "jwks_uri" ${describeValue(value)} is not an absolute URL`);
   }
-  const url = new URL(value);
-  if (url.protocol === 'https:') return value;
-  if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return value;
+  if (isSecureOrLoopback(new URL(value))) return value;
   throw new Error(
     `${where}: "jwks_uri" ${describeValue(value)} must be https: (http: only on a loopback host)`,
   );

@@ -1,5 +1,6 @@
 import { truncateForLog } from './events.js';
 import type { FetchFunction } from './types.js';
+import { isSecureOrLoopback } from './loopback.js';
 
 /** Why {@link fetchJson} failed. */
 export type FetchJsonFailure = 'timeout' | 'network' | 'status' | 'too_large' | 'invalid_json';
@@ -44,16 +45,6 @@ function errorText(error: unknown): string {
   const cause = error.cause;
   const detail = cause instanceof Error ? cause.message : undefined;
   return detail && detail !== error.message ? `${error.message} (${detail})` : error.message;
-}
-
-/**
- * True for a loopback host as `URL#hostname` spells it: `localhost`, `127.0.0.0/8`, `[::1]` (the only hosts
- * where plain `http:` is acceptable for key material).
- */
-export function isLoopbackHostname(hostname: string): boolean {
-  return (
-    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
 }
 
 function cancelQuietly(body: ReadableStream<Uint8Array> | null): void {
@@ -134,9 +125,8 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     throw new FetchJsonError('network', url, `GET ${url} failed: ${errorText(error)}`, { cause: error });
   }
 
-  if (response.redirected && url.startsWith('https:') && response.url.startsWith('http:')) {
-    const finalHost = URL.canParse(response.url) ? new URL(response.url).hostname : '';
-    if (!isLoopbackHostname(finalHost)) {
+  if (response.redirected && url.startsWith('https:')) {
+    if (!URL.canParse(response.url) || !isSecureOrLoopback(new URL(response.url))) {
       cancelQuietly(response.body);
       throw new FetchJsonError('network', url, `GET ${url} was redirected to insecure ${response.url}`);
     }

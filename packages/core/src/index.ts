@@ -11,7 +11,8 @@ export { DIAGNOSTICS_CHANNEL } from './events.js';
 export type { ScopeguardEvent, EventListener } from './events.js';
 export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
-export { DEFAULTS, isLoopbackHost } from './options.js';
+export { isLoopbackHost } from './loopback.js';
+export { DEFAULTS } from './options.js';
 export type {
   AccessTokenClaims,
   ClaimRequirement,

@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, type JsonWebKey, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Algorithm } from './algorithms.js';
+import { type Algorithm, SUPPORTED_ALGORITHMS } from './algorithms.js';
 import { importJwk, importJwks } from './jwk-import.js';
 import { verifySignature } from './signature.js';
 import type { ImportedKey } from './types.js';
@@ -17,18 +17,7 @@ const ed25519 = generateKeyPairSync('ed25519');
 const ed448 = generateKeyPairSync('ed448');
 const x25519 = generateKeyPairSync('x25519');
 
-const ALL: readonly Algorithm[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+const ALL = SUPPORTED_ALGORITHMS;
 
 function jwkOf(pair: Pair, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKey), ...extra };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { DEFAULTS, isLoopbackHost, resolveOptions } from './options.js';
+import { DEFAULTS, resolveOptions } from './options.js';
 
 const base = { issuer: 'https://example.okta.com/oauth2/default', audience: 'api://default' };
 
@@ -75,20 +75,5 @@ describe('resolveOptions: configuration mistakes fail at construction', () => {
 
   it('disables the verified-token cache with cache: false', () => {
     expect(resolveOptions({ ...base, cache: false }).cacheMaxEntries).toBe(0);
-  });
-});
-
-describe('isLoopbackHost', () => {
-  it.each([
-    ['localhost', true],
-    ['127.0.0.1', true],
-    ['127.255.255.254', true],
-    ['[::1]', true],
-    ['127.0.0.256', false],
-    ['128.0.0.1', false],
-    ['localhost.example', false],
-    ['::ffff:127.0.0.1', false],
-  ])('%s → %s', (host, expected) => {
-    expect(isLoopbackHost(host)).toBe(expected);
   });
 });

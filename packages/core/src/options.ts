@@ -7,6 +7,7 @@ import {
 import type { ClaimPolicy } from './claims.js';
 import { ConfigError, describeValue } from './errors.js';
 import type { EventListener } from './events.js';
+import { isSecureOrLoopback } from './loopback.js';
 import type { ThreadpoolMode } from './signature-scheduler.js';
 import type { FetchFunction, JwksCacheOptions, VerifierOptions } from './types.js';
 
@@ -41,15 +42,6 @@ export interface ResolvedOptions {
   now: () => number;
 }
 
-/** True for `localhost`, `127.0.0.0/8` and `::1` (the hosts where plain `http:` is allowed). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  return (
-    /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(host) && host.split('.').every((o) => Number(o) <= 255)
-  );
-}
-
 /** Validates a URL option: parseable, `https:` (or `http:` on a loopback host), no fragment. */
 export function checkUrl(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -62,8 +54,7 @@ export function checkUrl(option: string, value: unknown): string {
     throw new ConfigError(option, `must be an absolute URL, found ${describeValue(value)}`);
   }
   if (url.hash) throw new ConfigError(option, `must not have a fragment, found ${describeValue(value)}`);
-  if (url.protocol === 'https:') return value;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return value;
+  if (isSecureOrLoopback(url)) return value;
   if (url.protocol === 'http:') {
     throw new ConfigError(
       option,
