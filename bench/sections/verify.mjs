@@ -23,6 +23,25 @@ async function checkAccepts(name, verify, token) {
 }
 
 /**
+ * What every section measures on: distinct tokens from `issuer`, the floor's inputs for them (checked to
+ * verify, so a floor can never be measured on failing input), and the context the library adapters take.
+ */
+async function prepare(issuer, alg, config) {
+  const tokens = await mintDistinct(issuer, config.distinctTokens);
+  const { key } = activePublicKey(issuer);
+  const inputs = floorInputs(tokens, alg, key);
+  assertFloorVerifies(inputs);
+  const context = {
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: issuer.audience,
+    alg,
+    publicKey: key,
+  };
+  return { tokens, n: tokens.length, inputs, context };
+}
+
+/**
  * One algorithm: floor, scopeguard (distinct tokens, cache off), scopeguard (one repeated token, cache
  * on), jose, @okta/jwt-verifier (RS256 only), fast-jwt. Every row verifies the same 1,000 distinct tokens
  * (repeated row: the first of them), round-robin, median of `runs`.
@@ -30,18 +49,7 @@ async function checkAccepts(name, verify, token) {
 export async function verifyThroughput(alg, config, log) {
   const issuer = await createTestIssuer({ algorithm: alg });
   try {
-    const tokens = await mintDistinct(issuer, config.distinctTokens);
-    const n = tokens.length;
-    const { key } = activePublicKey(issuer);
-    const inputs = floorInputs(tokens, alg, key);
-    assertFloorVerifies(inputs);
-    const context = {
-      issuer: issuer.issuer,
-      jwksUri: issuer.jwksUri,
-      audience: issuer.audience,
-      alg,
-      publicKey: key,
-    };
+    const { tokens, n, inputs, context } = await prepare(issuer, alg, config);
 
     const sgDistinct = scopeguard({ ...context, cache: false });
     const sgRepeated = scopeguard({ ...context });
@@ -101,12 +109,7 @@ export async function concurrency(config, log) {
   const alg = 'RS256';
   const issuer = await createTestIssuer({ algorithm: alg });
   try {
-    const tokens = await mintDistinct(issuer, config.distinctTokens);
-    const n = tokens.length;
-    const { key } = activePublicKey(issuer);
-    const inputs = floorInputs(tokens, alg, key);
-    assertFloorVerifies(inputs);
-    const context = { issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience, alg };
+    const { tokens, n, inputs, context } = await prepare(issuer, alg, config);
     const sg = scopeguard({ ...context, cache: false });
     const sgCached = scopeguard({ ...context });
     await checkAccepts('scopeguard', sg.verify, tokens[0]);
