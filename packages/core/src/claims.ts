@@ -27,6 +27,8 @@ interface Context {
   policy: ClaimPolicy;
   /** Seconds since the epoch. */
   now: number;
+  /** Header `typ` in lower case, when it is a string. */
+  typ: string | undefined;
   /** `aud` as a list, or undefined when it has the wrong shape (computed once, used by several rows). */
   audiences: string[] | undefined;
   /** `cid` / `client_id`, as `readClientId` reads them. */
@@ -87,8 +89,7 @@ function audienceList(aud: unknown): string[] | undefined {
 const CHECKS: readonly (readonly [string, Check])[] = [
   [
     'typ',
-    ({ header, policy }) => {
-      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+    ({ header, policy, typ }) => {
       if (policy.typ === 'strict' && (typ === undefined || !AT_JWT_TYPES.has(typ))) {
         fail(
           'claim_invalid',
@@ -100,8 +101,7 @@ const CHECKS: readonly (readonly [string, Check])[] = [
   ],
   [
     'not an ID token',
-    ({ header, claims, clientId, audiences: aud }) => {
-      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+    ({ header, claims, clientId, audiences: aud, typ = '' }) => {
       const reason =
         claims.nonce !== undefined
           ? 'it has a "nonce" claim'
@@ -300,6 +300,7 @@ export function checkClaims(
     claims,
     policy,
     now: nowMs / 1000,
+    typ: typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined,
     audiences: audienceList(claims.aud),
     clientId: readClientId(claims),
     scopes: readScopes(claims),

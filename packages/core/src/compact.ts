@@ -8,8 +8,8 @@ export interface ParsedCompact {
   header: Record<string, unknown>;
   /** The decoded payload (an object with distinct member names). */
   payload: Record<string, unknown>;
-  /** ASCII bytes of `base64url(header) "." base64url(payload)`: what was signed. */
-  signingInput: Buffer;
+  /** `base64url(header) "." base64url(payload)`, as it appears in the token (ASCII): what was signed. */
+  signingInput: string;
   /** The decoded signature. */
   signature: Buffer;
 }
@@ -35,11 +35,12 @@ function sextet(code: number): number {
 }
 
 /**
- * Decodes one base64url segment strictly: only the URL-safe alphabet, no padding, no whitespace, and
- * canonical: the unused low bits of the last character must be zero, so no two spellings of one token
- * exist (RFC 4648 §3.5). Checking that one character is equivalent to re-encoding, and much cheaper.
+ * Checks one base64url segment strictly: only the URL-safe alphabet (the caller has tested it), no padding,
+ * no whitespace, and canonical: the unused low bits of the last character must be zero, so no two
+ * spellings of one token exist (RFC 4648 §3.5). Checking that one character is equivalent to re-encoding,
+ * and much cheaper.
  */
-function decodeSegment(segment: string, name: string): Buffer {
+function checkSegment(segment: string, name: string): void {
   if (segment.length === 0) throw malformed(`the ${name} segment is empty`);
   const rest = segment.length % 4;
   if (rest === 1) {
@@ -51,7 +52,25 @@ function decodeSegment(segment: string, name: string): Buffer {
       throw malformed(`the ${name} segment is not canonical base64url`);
     }
   }
+}
+
+/** Decodes a checked segment to bytes. */
+function decodeSegment(segment: string, name: string): Buffer {
+  checkSegment(segment, name);
   return Buffer.from(segment, 'base64url');
+}
+
+/**
+ * Decodes a checked segment to text (UTF-8) through one reused buffer: the bytes are needed only until
+ * they are a string, and this runs once per token.
+ */
+let scratch = Buffer.allocUnsafeSlow(4096);
+function decodeSegmentText(segment: string, name: string): string {
+  checkSegment(segment, name);
+  const most = Math.ceil((segment.length * 3) / 4);
+  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
+  const length = scratch.write(segment, 0, 'base64url');
+  return scratch.toString('utf8', 0, length);
 }
 
 /**
@@ -75,13 +94,11 @@ export function parseCompact(token: unknown, maxLength: number): ParsedCompact {
   const secondDot = token.indexOf('.', firstDot + 1);
 
   const header = parseHeader(token.slice(0, firstDot));
-  const payload = parseJsonObject(
-    decodeSegment(token.slice(firstDot + 1, secondDot), 'payload').toString('utf8'),
-  );
+  const payload = parseJsonObject(decodeSegmentText(token.slice(firstDot + 1, secondDot), 'payload'));
   if (!payload) throw malformed('the payload is not a JSON object with distinct member names', 'payload');
 
   const signature = decodeSegment(token.slice(secondDot + 1), 'signature');
-  return { header, payload, signingInput: Buffer.from(token.slice(0, secondDot), 'latin1'), signature };
+  return { header, payload, signingInput: token.slice(0, secondDot), signature };
 }
 
 /** Three non-empty base64url segments, nothing else (no padding, whitespace or other characters). */
@@ -116,7 +133,7 @@ const HEADER_CACHE_SIZE = 64;
 function parseHeader(segment: string): Record<string, unknown> {
   const cached = headerCache.get(segment);
   if (cached !== undefined) return cached;
-  const header = parseJsonObject(decodeSegment(segment, 'header').toString('utf8'));
+  const header = parseJsonObject(decodeSegmentText(segment, 'header'));
   if (!header) throw malformed('the header is not a JSON object with distinct member names', 'header');
   checkHeader(header);
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();

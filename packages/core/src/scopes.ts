@@ -17,22 +17,35 @@ export function readScopes(claims: Record<string, unknown>): string[] | undefine
   let fromScp: string[] | undefined;
   let fromScope: string[] | undefined;
   if (scp !== undefined) {
-    if (!Array.isArray(scp) || !scp.every((s) => typeof s === 'string' && s.length > 0 && !/\s/.test(s))) {
-      return undefined;
+    if (!Array.isArray(scp)) return undefined;
+    for (const s of scp) {
+      if (typeof s !== 'string' || s.length === 0 || WHITESPACE.test(s)) return undefined;
     }
     fromScp = scp as string[];
   }
   if (scope !== undefined) {
     if (typeof scope !== 'string') return undefined;
-    fromScope = scope.split(' ').filter((s) => s.length > 0);
+    fromScope = scope.split(' ');
+    if (fromScope.includes('')) fromScope = fromScope.filter((s) => s.length > 0);
   }
-  if (fromScp && fromScope) {
-    // Both present: accept only when they say the same thing, otherwise the token is ambiguous.
-    const a = new Set(fromScp);
-    const b = new Set(fromScope);
-    if (a.size !== b.size || [...a].some((s) => !b.has(s))) return undefined;
-  }
+  // Both present: accept only when they say the same thing, otherwise the token is ambiguous.
+  if (fromScp && fromScope && !sameList(fromScp, fromScope) && !sameSet(fromScp, fromScope)) return undefined;
   return fromScp ?? fromScope ?? [];
+}
+
+const WHITESPACE = /\s/;
+
+/** The common case when both claims are present: the same scopes in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const setA = new Set(a);
+  const setB = new Set(b);
+  return setA.size === setB.size && [...setA].every((s) => setB.has(s));
 }
 
 function grantedOf(source: VerifiedToken | readonly string[]): readonly string[] {

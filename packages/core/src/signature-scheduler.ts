@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from './algorithms.js';
-import { verifySignature, verifySignatureAsync } from './signature.js';
+import { type SigningInput, verifySignature, verifySignatureAsync } from './signature.js';
 
 /**
  * Where signature checks run: `'auto'` (default) keeps a lone verification on the synchronous path (lowest
@@ -17,7 +17,12 @@ export interface SchedulerStats {
 
 /** Runs one signature check, synchronously (a boolean) or in the threadpool (a promise). */
 export interface SignatureScheduler {
-  verify(alg: Algorithm, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean | Promise<boolean>;
+  verify(
+    alg: Algorithm,
+    key: KeyObject,
+    signingInput: SigningInput,
+    signature: Buffer,
+  ): boolean | Promise<boolean>;
   stats(): SchedulerStats;
 }
 
@@ -56,12 +61,12 @@ export function createSignatureScheduler(
   let backoff = 0;
   let lastStart = Number.NEGATIVE_INFINITY;
 
-  const sync = (alg: Algorithm, key: KeyObject, input: Buffer, signature: Buffer) => {
+  const sync = (alg: Algorithm, key: KeyObject, input: SigningInput, signature: Buffer) => {
     stats.sync++;
     return verifySignature(alg, key, input, signature);
   };
 
-  const threadpool = (alg: Algorithm, key: KeyObject, input: Buffer, signature: Buffer) => {
+  const threadpool = (alg: Algorithm, key: KeyObject, input: SigningInput, signature: Buffer) => {
     stats.threadpool++;
     if (inFlight === 0) overlapped = false;
     inFlight++;

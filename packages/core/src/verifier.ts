@@ -1,6 +1,6 @@
 import { checkClaims } from './claims.js';
 import { deepFreeze } from './deep-freeze.js';
-import { parseCompact } from './compact.js';
+import { type ParsedCompact, parseCompact } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
 import { describeValue, isTokenError, TokenError } from './errors.js';
 import { createEmitter } from './events.js';
@@ -14,6 +14,19 @@ import type { ImportedKey, JwsHeader, VerifiedToken, Verifier, VerifierOptions }
 function keyName(key: ImportedKey): string {
   return key.kid === undefined ? 'without kid' : describeValue(key.kid, 64);
 }
+
+/**
+ * Anything but a TokenError escaped a check on the token itself (key failures are mapped in `fetchKey`):
+ * refuse the token rather than report an outage, and keep the promise that only TokenErrors come out.
+ */
+function asTokenError(error: unknown): TokenError {
+  return isTokenError(error)
+    ? error
+    : new TokenError('token_malformed', 'the token could not be processed', { cause: error });
+}
+const rethrowAsTokenError = (error: unknown): never => {
+  throw asTokenError(error);
+};
 
 /**
  * Builds a verifier for one issuer and audience. Construction validates the options and throws
@@ -75,8 +88,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  async function verifyUncached(token: string): Promise<VerifiedToken> {
-    const { header, payload, signingInput, signature } = parseCompact(token, o.maxTokenLength);
+  /** Key lookup, with the slow path (a JWKS fetch) only when the cache cannot answer. */
+  function keyFor(header: Record<string, unknown>): ImportedKey | Promise<ImportedKey> {
     const alg = header.alg as string;
     if (!(o.algorithms as readonly string[]).includes(alg)) {
       throw new TokenError(
@@ -86,26 +99,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
     }
     const kid = header.kid as string | undefined;
-    const key = jwks.peek(kid, alg as Algorithm) ?? (await fetchKey(kid, alg as Algorithm));
-    if (key.alg !== alg) {
-      throw new TokenError(
-        'alg_not_allowed',
-        `alg ${describeValue(alg)} does not fit key ${keyName(key)}, which is bound to ${key.alg}`,
-        { claim: 'header.alg' },
-      );
-    }
-    const valid = signatures.verify(key.alg, key.key, signingInput, signature);
-    if (!(valid === true || (valid !== false && (await valid)))) {
+    return jwks.peek(kid, alg as Algorithm) ?? fetchKey(kid, alg as Algorithm);
+  }
+
+  /** Signature, then claims; the result is frozen and, when the cache is on, remembered. */
+  function finish(token: string, parsed: ParsedCompact, key: ImportedKey, valid: boolean): VerifiedToken {
+    if (!valid) {
       throw new TokenError(
         'signature_invalid',
         `signature does not verify with key ${keyName(key)} (${key.alg})`,
       );
     }
-    const now = o.now();
-    const checked = checkClaims(header, payload, o.claims, now);
+    const checked = checkClaims(parsed.header, parsed.payload, o.claims, o.now());
     const result: VerifiedToken = deepFreeze({
       claims: checked.claims,
-      header: header as JwsHeader,
+      header: parsed.header as JwsHeader,
       scopes: checked.scopes,
       clientId: checked.clientId,
       subject: checked.subject,
@@ -123,21 +131,45 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return result;
   }
 
+  function checkSignature(token: string, parsed: ParsedCompact, key: ImportedKey) {
+    if (key.alg !== parsed.header.alg) {
+      throw new TokenError(
+        'alg_not_allowed',
+        `alg ${describeValue(parsed.header.alg)} does not fit key ${keyName(key)}, which is bound to ${key.alg}`,
+        { claim: 'header.alg' },
+      );
+    }
+    const valid = signatures.verify(key.alg, key.key, parsed.signingInput, parsed.signature);
+    return valid === true || valid === false
+      ? finish(token, parsed, key, valid)
+      : valid.then((ok) => finish(token, parsed, key, ok));
+  }
+
+  /**
+   * The whole check. Synchronous when the key is cached and the signature runs on this thread (the common
+   * case: one promise per verification, made by `verify`); otherwise a promise.
+   */
+  function verifyUncached(token: string): VerifiedToken | Promise<VerifiedToken> {
+    const parsed = parseCompact(token, o.maxTokenLength);
+    const key = keyFor(parsed.header);
+    return key instanceof Promise
+      ? key.then((k) => checkSignature(token, parsed, k))
+      : checkSignature(token, parsed, key);
+  }
+
   return {
     issuer: o.issuer,
     audiences: Object.freeze([...o.claims.audiences]),
-    async verify(token: string): Promise<VerifiedToken> {
+    verify(token: string): Promise<VerifiedToken> {
       if (cache && typeof token === 'string') {
         const hit = cache.get(token, o.now(), keyIsCurrent);
-        if (hit) return hit;
+        if (hit) return Promise.resolve(hit);
       }
       try {
-        return await verifyUncached(token);
+        const result = verifyUncached(token);
+        return result instanceof Promise ? result.catch(rethrowAsTokenError) : Promise.resolve(result);
       } catch (error) {
-        if (isTokenError(error)) throw error;
-        // Anything else escaped a check on the token itself (key failures are mapped in fetchKey): refuse
-        // the token rather than report an outage, and keep the promise that only TokenErrors come out.
-        throw new TokenError('token_malformed', 'the token could not be processed', { cause: error });
+        return Promise.reject(asTokenError(error));
       }
     },
     refreshKeys(): Promise<void> {
