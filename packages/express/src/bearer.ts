@@ -41,8 +41,13 @@ function malformed(description: string): BearerExtraction {
  * extra spaces after the scheme are tolerated. A well-formed non-Bearer scheme (`Basic xyz`) is "no
  * bearer credentials"; a header that is not `scheme [credentials]` at all is malformed.
  */
+/** The usual header, `Bearer <b64token>` with one space and nothing around it, read in one pass. */
+const PLAIN_BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+
 function fromHeader(header: string | undefined): BearerExtraction {
   if (header === undefined) return NONE;
+  const plain = PLAIN_BEARER.exec(header);
+  if (plain) return { kind: 'token', token: plain[1] as string, source: 'header' };
   const value = header.replace(/^[ \t]+|[ \t]+$/g, '');
   if (value === '') return NONE;
   const match = CREDENTIALS.exec(value);
