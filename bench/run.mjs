@@ -42,7 +42,7 @@ const CONFIG = quick
         inflight: 64,
         latencySamples: 200,
       },
-      http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0 },
+      http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
       keys: {
         cooldownMs: 300,
         maxAgeMs: 300,
@@ -73,7 +73,7 @@ const CONFIG = quick
         inflight: 64,
         latencySamples: 2000,
       },
-      http: { distinctTokens: 1000, connections: 10, seconds: 3, warmupSeconds: 1 },
+      http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
       keys: {
         cooldownMs: 1000,
         maxAgeMs: 1000,
@@ -276,16 +276,27 @@ function render(results, crashes) {
   if (results.http) {
     const r = results.http;
     out.push(
-      `## HTTP overhead (Express 5, autocannon ${r.connections} connections, ${r.seconds} s per run after a warm-up)`,
+      `## HTTP overhead (Express 5, autocannon ${r.connections} connections, median of ${r.rounds} round-robin runs × ${r.seconds} s after a warm-up)`,
       '',
     );
     out.push(
-      'Each app variant runs in its own process (bench/http-server.mjs); autocannon and the test issuer run in the parent. Every variant checks the scope `customScope`. Tokens carry both `scp: ["customScope"]` (Okta; read by scopeguard, express-jwt and the Okta middleware) and `scope: "customScope"` (read by express-oauth2-jwt-bearer\'s `requiredScopes`). Rotating = autocannon cycles through the distinct tokens with `setupRequest` (scopeguard\'s verified-token cache, 10,000 entries by default, holds them all after the first pass). Latency is autocannon\'s (1 ms resolution).',
+      'Each app variant runs in its own process (bench/http-server.mjs); autocannon and the test issuer run in the parent. Every variant checks the scope `customScope`. Tokens carry both `scp: ["customScope"]` (Okta; read by scopeguard, express-jwt and the Okta middleware) and `scope: "customScope"` (read by express-oauth2-jwt-bearer\'s `requiredScopes`). Rotating = autocannon cycles through the distinct tokens with `setupRequest` (scopeguard\'s verified-token cache, 10,000 entries by default, holds them all after the first pass). Latency is autocannon\'s (1 ms resolution), from the median run; req/s of every round in the last column.',
       '',
     );
     out.push(
       table(
-        ['app', 'tokens', 'req/s', '× no-auth', 'p50', 'p99', 'p99 × no-auth', 'non-2xx', 'errors'],
+        [
+          'app',
+          'tokens',
+          'req/s',
+          '× no-auth',
+          'p50',
+          'p99',
+          'p99 × no-auth',
+          'non-2xx',
+          'errors',
+          'rounds (req/s)',
+        ],
         r.rows.map((row) => [
           row.label,
           row.modeLabel,
@@ -296,6 +307,7 @@ function render(results, crashes) {
           fmtRatio(row.p99Ratio),
           String(row.non2xx),
           String(row.errors),
+          row.rounds.map(fmtInt).join(' / '),
         ]),
       ),
       '',
