@@ -86,6 +86,14 @@ app.use((error, _req, res, _next) => {
 const server = app.listen(0, '127.0.0.1', () => {
   process.send?.({ port: server.address().port });
 });
+// Server CPU per request, the steadier measure on a shared machine: the parent asks before and after a run.
+let served = 0;
+server.on('request', () => {
+  served++;
+});
+process.on('message', (message) => {
+  if (message?.type === 'usage') process.send?.({ type: 'usage', cpu: process.cpuUsage(), served });
+});
 server.keepAliveTimeout = 30_000;
 process.on('disconnect', () => process.exit(0));
 // Bounded no matter what: a forgotten server exits by itself.

@@ -42,6 +42,20 @@ function stopServer(child) {
   });
 }
 
+/** The server's CPU time (µs) and requests served so far, asked over IPC. */
+function usage(child) {
+  const answer = new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.type !== 'usage') return;
+      child.off('message', onMessage);
+      resolve({ cpu: message.cpu.user + message.cpu.system, served: message.served });
+    };
+    child.on('message', onMessage);
+  });
+  child.send({ type: 'usage' });
+  return withTimeout(answer, 5000, 'server usage');
+}
+
 function cannon(url, { tokens, connections, seconds }) {
   const options = { url, connections, duration: seconds, timeout: 10 };
   if (tokens.length === 1) {
@@ -96,7 +110,7 @@ export async function httpOverhead(config, log) {
         if (variant !== 'none' && anonymous !== 401)
           throw new Error(`${variant}: no token got HTTP ${anonymous}`);
         for (const [mode, modeLabel, modeTokens] of modes)
-          rows.push({ variant, label, mode, modeLabel, url, modeTokens });
+          rows.push({ variant, label, mode, modeLabel, url, modeTokens, child: servers[index].child });
       }
       if (config.warmupSeconds > 0) {
         log(`  warm-up: ${rows.length} runs × ${config.warmupSeconds} s`);
@@ -111,11 +125,13 @@ export async function httpOverhead(config, log) {
       for (let round = 0; round < rounds; round++) {
         log(`  round ${round + 1} of ${rounds}: ${rows.length} runs × ${config.seconds} s`);
         for (const row of rows) {
+          const before = await usage(row.child);
           const r = await cannon(row.url, {
             tokens: row.modeTokens,
             connections: config.connections,
             seconds: config.seconds,
           });
+          const after = await usage(row.child);
           const key = `${row.variant}/${row.mode}`;
           if (!samples.has(key)) samples.set(key, []);
           samples.get(key).push({
@@ -125,6 +141,7 @@ export async function httpOverhead(config, log) {
             total: r.requests.total,
             non2xx: r.non2xx,
             errors: r.errors + r.timeouts,
+            cpuPerRequest: (after.cpu - before.cpu) / Math.max(1, after.served - before.served),
           });
         }
       }
@@ -143,6 +160,9 @@ export async function httpOverhead(config, log) {
           non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
           errors: runs.reduce((sum, run) => sum + run.errors, 0),
           rounds: runs.map((run) => Math.round(run.requestsPerSec)),
+          cpuPerRequest: [...runs].map((run) => run.cpuPerRequest).sort((a, b) => a - b)[
+            Math.floor((runs.length - 1) / 2)
+          ],
         });
       }
     } finally {
@@ -153,6 +173,8 @@ export async function httpOverhead(config, log) {
       row.ratio = row.requestsPerSec / base.requestsPerSec;
       row.p50Ratio = row.p50 / base.p50;
       row.p99Ratio = row.p99 / base.p99;
+      row.cpuOverhead = row.cpuPerRequest - base.cpuPerRequest;
+      row.cpuRatio = base.cpuPerRequest / row.cpuPerRequest;
     }
     return {
       connections: config.connections,
