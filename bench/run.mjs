@@ -1,7 +1,7 @@
 // scopeguard benchmark: `pnpm bench` (= pnpm build && node bench/run.mjs).
 //   node bench/run.mjs [--quick] [--only=verify,http,keys,memory]
 // Loopback only (every server on 127.0.0.1:0), bounded in time. Prints Markdown tables on stdout and writes
-// bench/RESULTS.md (bench/RESULTS.quick.md with --quick). Failing targets are reported, not hidden; the
+// bench/RESULTS.md (bench/RESULTS.quick.md with --quick, bench/RESULTS.partial.md with --only). Failing targets are reported, not hidden; the
 // exit code is 0 unless the harness crashed.
 import { statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -153,7 +153,10 @@ async function main() {
   const report = render(results, crashes);
   console.log(report);
   // A --quick smoke test must not overwrite the real results.
-  const file = fileURLToPath(new URL(quick ? 'RESULTS.quick.md' : 'RESULTS.md', import.meta.url));
+  // Only a full run replaces RESULTS.md; --quick and --only runs write beside it.
+  const partial = only.length < SECTIONS.length;
+  const name = quick ? 'RESULTS.quick.md' : partial ? 'RESULTS.partial.md' : 'RESULTS.md';
+  const file = fileURLToPath(new URL(name, import.meta.url));
   writeFileSync(file, `${report}\n`);
   log(`wrote ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return crashes.length === 0 ? 0 : 1;
