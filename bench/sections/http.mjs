@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestIssuer } from '@scopeguard/testing';
 import autocannon from 'autocannon';
-import { withTimeout } from '../lib/common.mjs';
+import { median, withTimeout } from '../lib/common.mjs';
 import { mintDistinct } from '../lib/tokens.mjs';
 
 const SERVER = fileURLToPath(new URL('../http-server.mjs', import.meta.url));
@@ -148,21 +148,19 @@ export async function httpOverhead(config, log) {
       for (const { variant, label, mode, modeLabel } of rows) {
         const runs = samples.get(`${variant}/${mode}`);
         const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-        const median = sorted[Math.floor((sorted.length - 1) / 2)];
+        const middle = sorted[Math.floor((sorted.length - 1) / 2)];
         results.push({
           variant,
           label,
           mode,
           modeLabel,
-          ...median,
+          ...middle,
           // Counted over every round: a single refused request anywhere shows.
           total: runs.reduce((sum, run) => sum + run.total, 0),
           non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
           errors: runs.reduce((sum, run) => sum + run.errors, 0),
           rounds: runs.map((run) => Math.round(run.requestsPerSec)),
-          cpuPerRequest: [...runs].map((run) => run.cpuPerRequest).sort((a, b) => a - b)[
-            Math.floor((runs.length - 1) / 2)
-          ],
+          cpuPerRequest: median(runs.map((run) => run.cpuPerRequest)),
         });
       }
     } finally {
