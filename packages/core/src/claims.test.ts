@@ -44,6 +44,23 @@ describe('checkClaims: time claims must be finite numbers', () => {
     expect(error.claim).toBe(claim);
   });
 
+  it.each([
+    ['exp', 1e308],
+    ['exp', 253_402_300_800],
+    ['nbf', -1],
+    ['iat', -0.5],
+  ])('refuses %s = %s: outside 0 … 253402300799 (year 9999)', (claim, value) => {
+    const error = refusal({ ...good, [claim]: value });
+    expect(error.code).toBe('claim_invalid');
+    expect(error.message).toMatch(/must be a NumericDate \(seconds since 1970, from 0 to 253402300799\)/);
+  });
+
+  it('accepts fractional NumericDates (RFC 7519 §2) and the largest one', () => {
+    expect(() =>
+      checkClaims({ alg: 'RS256' }, { ...good, exp: 253_402_300_799, nbf: 1.5 }, policy, now),
+    ).not.toThrow();
+  });
+
   it('accepts the same claims with finite numbers', () => {
     expect(checkClaims({ alg: 'RS256' }, good, policy, now).scopes).toEqual(['a']);
   });

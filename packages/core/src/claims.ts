@@ -45,17 +45,25 @@ function fail(code: TokenError['code'], claim: string, message: string): never {
   throw new TokenError(code, message, { claim });
 }
 
+/** Latest NumericDate accepted: 9999-12-31T23:59:59Z. Later (or `1e308`) is no date a token means. */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * Reads a NumericDate claim (RFC 7519 §2: seconds since the epoch, fractions allowed): a finite number
+ * from 0 to {@link MAX_NUMERIC_DATE}. Anything else (a string, `1e999`, `1e308`, a negative time) is
+ * `claim_invalid`, so `expiresAt` is always a valid `Date`.
+ */
 function numericDate(ctx: Context, name: 'exp' | 'nbf' | 'iat', required: boolean): number | undefined {
   const value = ctx.claims[name];
   if (value === undefined) {
     if (required) fail('claim_invalid', name, `claim "${name}" is required but missing`);
     return undefined;
   }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_NUMERIC_DATE)) {
     fail(
       'claim_invalid',
       name,
-      `claim "${name}" must be a finite number (NumericDate), found ${describeValue(value)}`,
+      `claim "${name}" must be a NumericDate (seconds since 1970, from 0 to ${MAX_NUMERIC_DATE}), found ${describeValue(value)}`,
     );
   }
   return value;
@@ -244,8 +252,8 @@ const CHECKS: readonly (readonly [string, Check])[] = [
   ],
   [
     'required claims',
-    (ctx) => {
-      for (const [name, rule] of ctx.policy.requiredClaims) checkRequirement(ctx, name, rule);
+    ({ claims, policy }) => {
+      checkRequiredClaims(claims, policy);
     },
   ],
 ];
@@ -256,12 +264,20 @@ function containsValue(claim: unknown, wanted: string | number): boolean {
   return false;
 }
 
-function checkRequirement(ctx: Context, name: string, rule: ClaimRequirement): void {
-  const value = ctx.claims[name];
+/**
+ * Runs every `requiredClaims` rule in order; throws `claim_invalid` for the first that fails. Exported on
+ * its own because the verified-token cache re-runs it on every hit: a predicate may change its answer.
+ */
+export function checkRequiredClaims(claims: Record<string, unknown>, policy: ClaimPolicy): void {
+  for (const [name, rule] of policy.requiredClaims) checkRequirement(claims, name, rule);
+}
+
+function checkRequirement(claims: Record<string, unknown>, name: string, rule: ClaimRequirement): void {
+  const value = claims[name];
   if (typeof rule === 'function') {
     let ok = false;
     try {
-      ok = rule(value as JsonValue | undefined, ctx.claims as AccessTokenClaims) === true;
+      ok = rule(value as JsonValue | undefined, claims as AccessTokenClaims) === true;
     } catch {
       ok = false;
     }

@@ -135,3 +135,32 @@ describe('parseCompact: strict compact JWS parsing', () => {
     expect(refusal(t).message).not.toContain(t.split('.')[1]);
   });
 });
+
+describe('parseCompact: header and payload must be valid UTF-8', () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))).toString(
+      'base64url',
+    );
+
+  it.each([
+    ['a lone continuation byte', [0x80]],
+    ['0xFF', [0xff]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence at the end of a string', [0xe2, 0x82]],
+  ])('refuses %s in the payload (it would silently read as U+FFFD)', (_name, invalid) => {
+    const error = refusal(`${b64({ alg: 'RS256' })}.${bytes('{"sub":"', invalid, '"}')}.${sig}`);
+    expect(error.code).toBe('token_malformed');
+    expect(error.message).toBe('the payload is not valid UTF-8');
+  });
+
+  it('refuses invalid UTF-8 in the header', () => {
+    const error = refusal(`${bytes('{"alg":"RS256","kid":"', [0xff], '"}')}.${b64({ iss: 'x' })}.${sig}`);
+    expect(error.message).toBe('the header is not valid UTF-8');
+  });
+
+  it('accepts a genuine U+FFFD and other multi-byte characters', () => {
+    const parsed = parseCompact(token({ alg: 'RS256' }, { sub: '\uFFFD é 😀' }), 16_384);
+    expect(parsed.payload.sub).toBe('\uFFFD é 😀');
+  });
+});

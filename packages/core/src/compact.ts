@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { deepFreeze } from './deep-freeze.js';
 import { describeValue, TokenError } from './errors.js';
 import { parseJsonObject } from './json-object.js';
@@ -61,8 +62,11 @@ function decodeSegment(segment: string, name: string): Buffer {
 }
 
 /**
- * Decodes a checked segment to text (UTF-8) through one reused buffer: the bytes are needed only until
- * they are a string, and this runs once per token.
+ * Decodes a checked segment to text through one reused buffer: the bytes are needed only until they are a
+ * string, and this runs once per token. The bytes must be valid UTF-8 (RFC 7515 §7.1, RFC 8259 §8.1):
+ * invalid sequences would silently become U+FFFD, so two different signed byte strings would read as one
+ * claim set. The lenient decoder writes U+FFFD for every invalid sequence, so the strict check runs only
+ * when the text contains one (rare: a genuine U+FFFD in a claim), and costs nothing otherwise.
  */
 let scratch = Buffer.allocUnsafeSlow(4096);
 function decodeSegmentText(segment: string, name: string): string {
@@ -70,7 +74,11 @@ function decodeSegmentText(segment: string, name: string): string {
   const most = Math.ceil((segment.length * 3) / 4);
   if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
   const length = scratch.write(segment, 0, 'base64url');
-  return scratch.toString('utf8', 0, length);
+  const text = scratch.toString('utf8', 0, length);
+  if (text.includes('\uFFFD') && !isUtf8(scratch.subarray(0, length))) {
+    throw malformed(`the ${name} is not valid UTF-8`, name);
+  }
+  return text;
 }
 
 /**

@@ -193,8 +193,11 @@ describe('validateJwksUri', () => {
     expect(validateJwksUri('http://localhost:8080/keys', 'm')).toBe('http://localhost:8080/keys');
     expect(validateJwksUri('http://127.0.0.1/keys', 'm')).toBe('http://127.0.0.1/keys');
     expect(validateJwksUri('http://[::1]:3000/keys', 'm')).toBe('http://[::1]:3000/keys');
+    expect(validateJwksUri(' HTTPS://Example.okta.com/keys', 'm')).toBe('https://example.okta.com/keys');
+    expect(validateJwksUri('ht\ttps://example.okta.com/keys', 'm')).toBe('https://example.okta.com/keys');
     for (const bad of [
       'http://example.com/keys',
+      ' HTTP://example.com/keys',
       'ftp://example.com/keys',
       'javascript:alert(1)',
       '/v1/keys',

@@ -22,23 +22,64 @@ type MetadataSource = 'oauth-authorization-server' | 'openid-configuration';
 
 const METADATA_SOURCES: readonly MetadataSource[] = ['oauth-authorization-server', 'openid-configuration'];
 
+/** What was wrong with a metadata document (as opposed to the request for it). */
+export type DiscoveryProblem = 'not_object' | 'issuer_mismatch' | 'jwks_uri';
+
 /**
- * Checks a `jwks_uri`: an absolute `https:` URL, or `http:` on a loopback host only. Returns the URL as
- * given, or throws an `Error` saying what is wrong.
+ * A metadata document was fetched but cannot be used: it is not an object, it names another issuer, or
+ * its `jwks_uri` is missing or insecure. These look like configuration, not an outage.
+ */
+export class DiscoveryError extends Error {
+  /** What was wrong. */
+  readonly problem: DiscoveryProblem;
+  /** The metadata URL that answered. */
+  readonly url: string;
+  /** For `issuer_mismatch`: the metadata's `issuer` member, as found. */
+  readonly found: unknown;
+
+  constructor(problem: DiscoveryProblem, url: string, message: string, found?: unknown) {
+    super(message);
+    this.name = 'DiscoveryError';
+    this.problem = problem;
+    this.url = url;
+    this.found = found;
+  }
+}
+
+/**
+ * Checks a `jwks_uri`: an absolute `https:` URL, or `http:` on a loopback host only, judged on the parsed
+ * URL. Returns it in canonical form (`new URL(value).href`, what is then fetched), or throws a
+ * {@link DiscoveryError} saying what is wrong.
  */
 export function validateJwksUri(value: unknown, where: string): string {
   if (typeof value !== 'string' || !URL.canParse(value)) {
-    throw new Error(`${where}: "jwks_uri" ${describeValue(value)} is not an absolute URL`);
+    throw new DiscoveryError(
+      'jwks_uri',
+      where,
+      `${where}: "jwks_uri" ${describeValue(value)} is not an absolute URL`,
+    );
   }
-  if (isSecureOrLoopback(new URL(value))) return value;
-  throw new Error(
+  const url = new URL(value);
+  if (isSecureOrLoopback(url)) return url.href;
+  throw new DiscoveryError(
+    'jwks_uri',
+    where,
     `${where}: "jwks_uri" ${describeValue(value)} must be https: (http: only on a loopback host)`,
   );
 }
 
-/** The metadata URL for `source` under `issuer` (without doubling a trailing slash). */
+/**
+ * The URL of `path` under `issuer`, built from the parsed issuer (canonical form), without doubling a
+ * trailing slash: `https://x/oauth2/default` + `v1/keys` → `https://x/oauth2/default/v1/keys`.
+ */
 function metadataUrl(issuer: string, path: string): string {
-  return `${issuer.replace(/\/+$/, '')}/${path}`;
+  const url = new URL(issuer);
+  let base = url.pathname;
+  while (base.endsWith('/')) base = base.slice(0, -1);
+  url.pathname = `${base}/${path}`;
+  url.search = '';
+  url.hash = '';
+  return url.href;
 }
 
 /**
@@ -62,10 +103,12 @@ function isNotServedHere(error: unknown): boolean {
  * fixed `${issuer}/v1/keys` (source `okta-default`).
  *
  * The metadata's `issuer` must equal `options.issuer` exactly, so a misconfigured or hostile document can
- * not redirect key trust; its `jwks_uri` must be `https:` (or `http:` on a loopback host). A network error,
+ * not redirect key trust; its `jwks_uri` must be `https:` (or `http:` on a loopback host) and is returned
+ * in canonical form. Metadata URLs are built from the parsed issuer. A network error,
  * timeout, 5xx/429 status, oversized or non-JSON answer throws instead of falling back, so the caller can
  * report `jwks_unavailable` and retry later. Emits `discovery_completed`, or `discovery_failed` before
- * throwing an `Error` whose message names the URL and the problem.
+ * throwing: the `FetchJsonError` of a failed request, or a {@link DiscoveryError} for an unusable document;
+ * either message names the URL and the problem.
  */
 export async function discoverJwksUri(options: DiscoveryOptions): Promise<string> {
   const { issuer, emit } = options;
@@ -80,12 +123,15 @@ export async function discoverJwksUri(options: DiscoveryOptions): Promise<string
         throw error;
       }
       if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-        throw new Error(`${url}: metadata is not a JSON object`);
+        throw new DiscoveryError('not_object', url, `${url}: metadata is not a JSON object`);
       }
       const record = metadata as Record<string, unknown>;
       if (record['issuer'] !== issuer) {
-        throw new Error(
+        throw new DiscoveryError(
+          'issuer_mismatch',
+          url,
           `${url}: metadata "issuer" is ${describeValue(record['issuer'])}, expected exactly ${describeValue(issuer)}`,
+          record['issuer'],
         );
       }
       const jwksUri = validateJwksUri(record['jwks_uri'], url);
@@ -98,8 +144,10 @@ export async function discoverJwksUri(options: DiscoveryOptions): Promise<string
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     emit({ type: 'discovery_failed', issuer, error: message });
-    throw error instanceof FetchJsonError
-      ? error
-      : new Error(`discovery failed: ${message}`, { cause: error });
+    if (error instanceof FetchJsonError) throw error;
+    if (error instanceof DiscoveryError) {
+      throw new DiscoveryError(error.problem, error.url, `discovery failed: ${message}`, error.found);
+    }
+    throw new Error(`discovery failed: ${message}`, { cause: error });
   }
 }

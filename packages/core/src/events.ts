@@ -26,8 +26,29 @@ export type ScopeguardEvent =
       ignored: number;
       durationMs: number;
     }
-  | { type: 'jwks_fetch_failed'; jwksUri: string; reason: string; error: string; durationMs: number }
+  | {
+      type: 'jwks_fetch_failed';
+      jwksUri: string;
+      /**
+       * `network`, `timeout`, `status`, `too_large`, `invalid_json`, `redirect` (a redirect not followed:
+       * insecure hop, too many, no `Location`), `insecure`, `not_jwks` or `discovery`.
+       */
+      reason: string;
+      error: string;
+      durationMs: number;
+    }
   | { type: 'jwks_stale_served'; jwksUri: string; ageMs: number }
+  | {
+      /**
+       * The issuer answered with a well-formed JWK Set in which no key is usable by this verifier (empty,
+       * only other algorithms, only `"use": "enc"`, …). The set is installed anyway: every token is refused
+       * with `key_not_found` until the issuer publishes a usable key. `reason` says why, e.g. "the issuer
+       * publishes only ES256 keys; this verifier allows RS256".
+       */
+      type: 'jwks_no_usable_key';
+      jwksUri: string;
+      reason: string;
+    }
   | { type: 'jwk_ignored'; jwksUri: string; kid: string | undefined; reason: string }
   | { type: 'kid_unknown'; jwksUri: string; kid: string; action: 'refetch' | 'joined_refresh' | 'refused' };
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FetchJsonError, fetchJson } from './fetch-json.js';
+import { FetchJsonError, fetchJson, MAX_REDIRECTS } from './fetch-json.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -112,9 +112,9 @@ describe('fetchJson', () => {
       for (let i = 0; i < 160; i++) response.write(chunk); // 10 MB
       response.end();
     });
-    const error = await failure(fetchJson(url, { ...options, maxBytes: 512 * 1024 }));
+    const error = await failure(fetchJson(`${url}/jwks`, { ...options, maxBytes: 512 * 1024 }));
     expect(error.reason).toBe('too_large');
-    expect(error.message).toBe(`GET ${url}: response body exceeds 524288 bytes`);
+    expect(error.message).toBe(`GET ${url}/jwks: response body exceeds 524288 bytes`);
   });
 
   it('refuses a non-JSON body, quoting only a short sanitised excerpt', async () => {
@@ -139,9 +139,9 @@ describe('fetchJson', () => {
   it('reports a refused connection as a network failure', async () => {
     const { url } = await serve(() => {});
     await Promise.all(servers.splice(0).map((server) => server.close()));
-    const error = await failure(fetchJson(url, options));
+    const error = await failure(fetchJson(`${url}/jwks`, options));
     expect(error.reason).toBe('network');
-    expect(error.message).toMatch(new RegExp(`^GET ${url} failed: .*ECONNREFUSED`));
+    expect(error.message).toMatch(new RegExp(`^GET ${url}/jwks failed: .*ECONNREFUSED`));
   });
 
   it('reports a throwing custom fetch as a network failure', async () => {
@@ -151,15 +151,158 @@ describe('fetchJson', () => {
     expect(error.message).toBe('GET https://issuer.example/keys failed: proxy exploded');
   });
 
-  it('stops a TLS downgrade: an https URL redirected to plain http (not loopback) is refused', async () => {
-    const downgraded = (async () => {
+  it('refuses the answer of a fetch that followed redirects itself (its hops could not be checked)', async () => {
+    const followed = (async () => {
       const response = new Response('{"keys":[]}', { status: 200 });
       Object.defineProperty(response, 'redirected', { value: true });
       Object.defineProperty(response, 'url', { value: 'http://issuer.example/keys' });
       return response;
     }) as typeof fetch;
-    const error = await failure(fetchJson('https://issuer.example/keys', { ...options, fetch: downgraded }));
-    expect(error.reason).toBe('network');
-    expect(error.message).toContain('redirected to insecure http://issuer.example/keys');
+    const error = await failure(fetchJson('https://issuer.example/keys', { ...options, fetch: followed }));
+    expect(error.reason).toBe('redirect');
+    expect(error.message).toContain('followed a redirect itself (to http://issuer.example/keys)');
+  });
+});
+
+/** A fetch answering from a table of canonical URLs; records what it was asked for and how. */
+function tableFetch(table: Record<string, () => Response>) {
+  const calls: { url: string; redirect: RequestInit['redirect'] }[] = [];
+  const fetch = (async (input: string, init?: RequestInit) => {
+    calls.push({ url: input, redirect: init?.redirect });
+    const answer = table[input];
+    if (!answer) throw new TypeError('fetch failed');
+    return answer();
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+const moved =
+  (location: string, status = 302) =>
+  () =>
+    new Response(null, { status, headers: { location } });
+const body = (text: string) => () => new Response(text, { status: 200 });
+
+describe('fetchJson: redirects are followed by hand, each hop checked before it is requested', () => {
+  it('asks fetch for redirect: "manual" and follows a relative Location, resolved against the current URL', async () => {
+    const { fetch, calls } = tableFetch({
+      'https://issuer.example/a/keys': moved('../b/keys', 307),
+      'https://issuer.example/b/keys': body('{"ok":1}'),
+    });
+    await expect(fetchJson('https://issuer.example/a/keys', { ...options, fetch })).resolves.toEqual({
+      ok: 1,
+    });
+    expect(calls).toEqual([
+      { url: 'https://issuer.example/a/keys', redirect: 'manual' },
+      { url: 'https://issuer.example/b/keys', redirect: 'manual' },
+    ]);
+  });
+
+  it.each([
+    [
+      'https: to http:',
+      'https://issuer.example/keys',
+      'http://issuer.example/keys',
+      /https: to http: would drop TLS/,
+    ],
+    ['https: to http: on loopback', 'https://issuer.example/keys', 'http://127.0.0.1/keys', /drop TLS/],
+    [
+      'loopback to another host',
+      'http://127.0.0.1:8080/keys',
+      'http://evil.example/keys',
+      /loopback URL may only redirect to a loopback host/,
+    ],
+    [
+      'loopback to another host over https',
+      'http://localhost/keys',
+      'https://evil.example/keys',
+      /loopback host/,
+    ],
+    [
+      'to a data: URL',
+      'https://issuer.example/keys',
+      'data:application/json,{"keys":[]}',
+      /data: is not http: or https:/,
+    ],
+    ['to a file: URL', 'http://127.0.0.1/keys', 'file:///etc/passwd', /file: is not http: or https:/],
+    [
+      'to javascript:',
+      'https://issuer.example/keys',
+      'javascript:alert(1)',
+      /javascript: is not http: or https:/,
+    ],
+  ])('refuses a redirect %s without requesting it, naming the hop', async (_name, from, to, why) => {
+    const { fetch, calls } = tableFetch({ [from]: moved(to), [new URL(to).href]: body('{"keys":[]}') });
+    const error = await failure(fetchJson(from, { ...options, fetch }));
+    expect(error.reason).toBe('redirect');
+    expect(error.message).toContain(`GET ${from} redirected to ${new URL(to).href}, which was not followed`);
+    expect(error.message).toMatch(why);
+    expect(calls.map((call) => call.url)).toEqual([from]);
+  });
+
+  it('checks every hop, not only the last: https → https → http → https is refused at the http hop', async () => {
+    const { fetch, calls } = tableFetch({
+      'https://issuer.example/keys': moved('https://cdn.example/keys'),
+      'https://cdn.example/keys': moved('http://evil.example/hop'),
+      'http://evil.example/hop': moved('https://evil.example/keys'),
+      'https://evil.example/keys': body('{"keys":[]}'),
+    });
+    const error = await failure(fetchJson('https://issuer.example/keys', { ...options, fetch }));
+    expect(error.message).toBe(
+      'GET https://cdn.example/keys (redirected from https://issuer.example/keys) redirected to http://evil.example/hop, which was not followed: a redirect from https: to http: would drop TLS',
+    );
+    expect(calls.map((call) => call.url)).toEqual([
+      'https://issuer.example/keys',
+      'https://cdn.example/keys',
+    ]);
+  });
+
+  it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {
+    const table: Record<string, () => Response> = {};
+    for (let i = 0; i <= MAX_REDIRECTS + 1; i++) table[`https://issuer.example/${i}`] = moved(`/${i + 1}`);
+    const { fetch, calls } = tableFetch(table);
+    const error = await failure(fetchJson('https://issuer.example/0', { ...options, fetch }));
+    expect(error.reason).toBe('redirect');
+    expect(error.message).toMatch(/more than 5 redirects/);
+    expect(calls).toHaveLength(MAX_REDIRECTS + 1);
+  });
+
+  it('refuses a redirect without a usable Location', async () => {
+    const { fetch } = tableFetch({
+      'https://issuer.example/keys': () => new Response(null, { status: 302 }),
+    });
+    const error = await failure(fetchJson('https://issuer.example/keys', { ...options, fetch }));
+    expect(error.message).toBe(
+      'GET https://issuer.example/keys answered HTTP 302 without a usable Location (none)',
+    );
+  });
+
+  it('treats 300 and 304 as statuses, not redirects', async () => {
+    const { fetch, calls } = tableFetch({
+      'https://issuer.example/keys': moved('https://evil.example/', 300),
+    });
+    expect((await failure(fetchJson('https://issuer.example/keys', { ...options, fetch }))).reason).toBe(
+      'status',
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each(['HTTPS://Issuer.example/keys', ' https://issuer.example/keys', 'ht\ttps://issuer.example/keys'])(
+    'requests %j in canonical form, and judges it parsed',
+    async (url) => {
+      const { fetch, calls } = tableFetch({
+        'https://issuer.example/keys': moved('http://evil.example/keys'),
+        'http://evil.example/keys': body('{"keys":[]}'),
+      });
+      expect((await failure(fetchJson(url, { ...options, fetch }))).reason).toBe('redirect');
+      expect(calls.map((call) => call.url)).toEqual(['https://issuer.example/keys']);
+    },
+  );
+
+  it('refuses to fetch a URL that is neither https: nor http: on loopback, without calling fetch', async () => {
+    const { fetch, calls } = tableFetch({});
+    for (const url of ['http://issuer.example/keys', 'ftp://127.0.0.1/keys', 'not a url']) {
+      expect((await failure(fetchJson(url, { ...options, fetch }))).reason).toBe('insecure');
+    }
+    expect(calls).toEqual([]);
   });
 });

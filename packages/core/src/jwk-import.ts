@@ -32,8 +32,11 @@ const NODE_KEY_TYPE = { RSA: 'rsa', EC: 'ec', OKP: 'ed25519' } as const;
 export interface ImportedJwks {
   /** Keys that may verify tokens, each bound to one algorithm of the allowlist. */
   keys: ImportedKey[];
-  /** Keys that were left out, with the reason (for `jwk_ignored` events). `kid` is untruncated. */
-  ignored: { kid: string | undefined; reason: string }[];
+  /**
+   * Keys that were left out, with the reason (for `jwk_ignored` events). `kid` is untruncated. `offers` names
+   * the algorithm (or `RSA`) of a key left out only because the allowlist does not include it.
+   */
+  ignored: { kid: string | undefined; reason: string; offers?: string }[];
 }
 
 type Jwk = Record<string, unknown>;
@@ -63,36 +66,53 @@ function bitLength(bytes: Buffer): number {
   return (stripped.length - 1) * 8 + (32 - Math.clz32(first));
 }
 
+/** Why a JWK may verify nothing; `offers` is set when the only problem is the allowlist. */
+interface Unbound {
+  reason: string;
+  /** The algorithm (or family, `RSA`) the key is for, when it is left out only because that is not allowed. */
+  offers?: string;
+}
+
 /** The one algorithm a JWK may verify, or why it may verify none. */
 function bindAlgorithm(
   jwk: Jwk,
   kty: 'RSA' | 'EC' | 'OKP',
   algorithms: readonly Algorithm[],
-): Algorithm | string {
+): Algorithm | Unbound {
   const crv = jwk['crv'];
   if (jwk['alg'] !== undefined) {
     const alg = jwk['alg'];
-    if (!isSupportedAlgorithm(alg)) return `alg ${describeValue(alg)} is not a supported signature algorithm`;
+    if (!isSupportedAlgorithm(alg)) {
+      return { reason: `alg ${describeValue(alg)} is not a supported signature algorithm` };
+    }
     const spec = ALGORITHM_SPECS[alg];
-    if (spec.kty !== kty) return `alg ${alg} needs a ${spec.kty} key, not ${kty}`;
+    if (spec.kty !== kty) return { reason: `alg ${alg} needs a ${spec.kty} key, not ${kty}` };
     if (spec.crv !== undefined && spec.crv !== crv)
-      return `alg ${alg} needs curve ${spec.crv}, not ${describeValue(crv)}`;
+      return { reason: `alg ${alg} needs curve ${spec.crv}, not ${describeValue(crv)}` };
     if (!algorithms.includes(alg))
-      return `alg ${alg} is not in the allowed algorithms (${algorithms.join(', ')})`;
+      return {
+        reason: `alg ${alg} is not in the allowed algorithms (${algorithms.join(', ')})`,
+        offers: alg,
+      };
     return alg;
   }
   let alg: Algorithm | undefined;
   if (kty === 'RSA') {
     alg = algorithms.find((candidate) => ALGORITHM_SPECS[candidate].kty === 'RSA');
-    if (alg === undefined) return `RSA key, but no RSA algorithm is allowed (${algorithms.join(', ')})`;
+    if (alg === undefined) {
+      return { reason: `RSA key, but no RSA algorithm is allowed (${algorithms.join(', ')})`, offers: 'RSA' };
+    }
     return alg;
   }
   alg = typeof crv === 'string' && Object.hasOwn(ALG_BY_CURVE, crv) ? ALG_BY_CURVE[crv] : undefined;
   if (alg === undefined || ALGORITHM_SPECS[alg].kty !== kty) {
-    return `unsupported curve ${describeValue(crv)} for a ${kty} key`;
+    return { reason: `unsupported curve ${describeValue(crv)} for a ${kty} key` };
   }
   if (!algorithms.includes(alg))
-    return `${alg} key, but ${alg} is not in the allowed algorithms (${algorithms.join(', ')})`;
+    return {
+      reason: `${alg} key, but ${alg} is not in the allowed algorithms (${algorithms.join(', ')})`,
+      offers: alg,
+    };
   return alg;
 }
 
@@ -138,7 +158,10 @@ function publicMembers(jwk: Jwk, kty: 'RSA' | 'EC' | 'OKP'): JsonWebKey | string
  * Only the public members are handed to `crypto.createPublicKey` (`x5c`, `x5u` and anything unknown are
  * never used). Duplicate `kid`s are handled by {@link importJwks}, which sees the whole set.
  */
-export function importJwk(jwk: unknown, algorithms: readonly Algorithm[]): ImportedKey | { ignored: string } {
+export function importJwk(
+  jwk: unknown,
+  algorithms: readonly Algorithm[],
+): ImportedKey | { ignored: string; offers?: string } {
   if (!isObject(jwk)) return { ignored: `not a JSON object (${describeValue(jwk, 40)})` };
   const kid = jwk['kid'];
   if (kid !== undefined && typeof kid !== 'string')
@@ -161,7 +184,9 @@ export function importJwk(jwk: unknown, algorithms: readonly Algorithm[]): Impor
     return { ignored: `unsupported "kty" ${describeValue(kty, 40)}` };
 
   const alg = bindAlgorithm(jwk, kty, algorithms);
-  if (!isSupportedAlgorithm(alg)) return { ignored: alg };
+  if (typeof alg !== 'string') {
+    return alg.offers === undefined ? { ignored: alg.reason } : { ignored: alg.reason, offers: alg.offers };
+  }
   const members = publicMembers(jwk, kty);
   if (typeof members === 'string') return { ignored: members };
 
@@ -204,7 +229,11 @@ export function importJwks(document: unknown, algorithms: readonly Algorithm[]):
     const result = importJwk(entry, algorithms);
     if ('ignored' in result) {
       const kid = isObject(entry) && typeof entry['kid'] === 'string' ? entry['kid'] : undefined;
-      ignored.push({ kid, reason: result.ignored });
+      ignored.push(
+        result.offers === undefined
+          ? { kid, reason: result.ignored }
+          : { kid, reason: result.ignored, offers: result.offers },
+      );
     } else {
       candidates.push(result);
     }
@@ -223,4 +252,43 @@ export function importJwks(document: unknown, algorithms: readonly Algorithm[]):
     }
   }
   return { keys, ignored };
+}
+
+/**
+ * Says why a well-formed JWK Set left no usable key, in the terms an operator can act on: an empty set,
+ * "publishes only ES256 keys; this verifier allows RS256", or the first few reasons keys were ignored.
+ * `fix` is the likely remedy, when there is one to suggest.
+ */
+export function describeUnusable(
+  imported: ImportedJwks,
+  algorithms: readonly Algorithm[],
+): { why: string; fix: string | undefined } {
+  const { ignored } = imported;
+  const allowed = algorithms.join(', ');
+  if (ignored.length === 0) {
+    return {
+      why: 'the JWK Set is empty ({"keys": []})',
+      fix: 'the authorization server publishes no signing key: check that jwksUri (or issuer) names the right server, and that it has an active key',
+    };
+  }
+  const offered = [...new Set(ignored.map((entry) => entry.offers))];
+  if (offered.every((offer) => offer !== undefined)) {
+    const list = (offered as string[]).join(', ');
+    return {
+      why: `the issuer publishes only ${list} keys; this verifier allows ${allowed}`,
+      fix: `if the tokens are signed with ${list}, add it to the algorithms option (and only then)`,
+    };
+  }
+  const shown = ignored
+    .slice(0, 3)
+    .map(
+      (entry) =>
+        `${entry.kid === undefined ? 'a key without kid' : `kid ${describeValue(entry.kid, 40)}`}: ${entry.reason}`,
+    )
+    .join('; ');
+  const more = ignored.length > 3 ? `; and ${ignored.length - 3} more` : '';
+  return {
+    why: `none of its ${ignored.length} keys is usable with ${allowed} (${shown}${more})`,
+    fix: undefined,
+  };
 }

@@ -463,11 +463,6 @@ describe('JwksCache: failures', () => {
     ],
     ['{}', { document: {} }, /not a JWK Set: "keys" is undefined/],
     ['{ keys: "x" }', { document: { keys: 'x' } }, /not a JWK Set: "keys" is "x"/],
-    [
-      'a set without one usable key',
-      { keys: [jwk(0, 'e', { use: 'enc' })] },
-      /no usable key for ES256 \(1 ignored\)/,
-    ],
     ['a 10 MB body', { huge: 10 * 1024 * 1024 }, /response body exceeds 524288 bytes/],
     ['a server that hangs past fetchTimeout', { hang: true }, /timed out after 150 ms/],
   ];
@@ -526,5 +521,122 @@ describe('JwksCache: failures', () => {
     );
     expect(ofType('jwks_fetch_failed')[0]).toMatchObject({ reason: 'discovery' });
     expect(server.requests).toBe(0);
+  });
+});
+
+describe('JwksCache: a well-formed JWK Set is authoritative, even without a usable key', () => {
+  const unusableSets: [string, unknown[], RegExp][] = [
+    ['{"keys": []}', [], /the JWK Set is empty/],
+    [
+      'only keys of another algorithm',
+      [jwk(0, 'k1', { alg: 'ES384', crv: 'P-256' })],
+      /alg ES384 needs curve P-384/,
+    ],
+    [
+      'the old kid re-published with "use": "enc"',
+      [jwk(0, 'k1', { use: 'enc' })],
+      /"use" is "enc", not "sig"/,
+    ],
+  ];
+
+  for (const [name, keys, why] of unusableSets) {
+    it(`withdraws the cached keys at once when a refresh returns ${name}`, async () => {
+      const server = await jwksServer({ keys: [jwk(0, 'k1')] });
+      // unknownKidTimeout 0: a kid absent from the new set is refused at once instead of joining the next
+      // refresh (which it would, as any unknown kid does, to pick up a key being published).
+      const { cache, clock, ofType } = makeCache(server, { maxAge: 60_000, unknownKidTimeout: 0 });
+      const key = await cache.getKey('k1', 'ES256');
+      server.answer({ keys });
+      clock.now += 60_001; // past maxAge: the next use refreshes in the background
+      cache.peek('k1', 'ES256');
+      await vi.waitFor(() => expect(ofType('jwks_fetched')).toHaveLength(2));
+      expect(cache.peek('k1', 'ES256')).toBeUndefined();
+      expect(cache.has(key)).toBe(false); // the verified-token cache drops what k1 verified
+      const error = await refusal(cache.getKey('k1', 'ES256'));
+      expect(error.code).toBe('key_not_found');
+      expect(error.message).toMatch(why);
+      expect(ofType('jwks_no_usable_key')).toEqual([
+        { type: 'jwks_no_usable_key', jwksUri: server.url, reason: expect.stringMatching(why) },
+      ]);
+      expect(ofType('jwks_stale_served')).toHaveLength(0);
+    });
+  }
+
+  it('refuses a kid that came back unusable at once, without waiting for or starting another fetch', async () => {
+    const server = await jwksServer({ keys: [jwk(0, 'k1'), jwk(1, 'k2')] });
+    const { cache, clock, ofType } = makeCache(server);
+    await cache.getKey('k1', 'ES256');
+    server.answer({ keys: [jwk(0, 'k1', { use: 'enc' }), jwk(1, 'k2')] });
+    await cache.refresh();
+    clock.now += 5_000; // a refresh would be allowed: the refusal must not spend it
+    const error = await refusal(cache.getKey('k1', 'ES256'));
+    expect(error.code).toBe('key_not_found');
+    expect(error.message).toBe(
+      `the key with kid "k1" in the JWKS at ${server.url} (1 keys) may not be used: "use" is "enc", not "sig"`,
+    );
+    expect(server.requests).toBe(2);
+    expect(ofType('kid_unknown')).toHaveLength(0);
+    expect((await cache.getKey('k2', 'ES256')).kid).toBe('k2');
+  });
+
+  it('says why a set has no usable key: "the issuer publishes only ES256 keys; this verifier allows RS256"', async () => {
+    const server = await jwksServer({ keys: [jwk(0, 'k1'), jwk(1, 'k2')] });
+    const warnings: [string, string][] = [];
+    const { cache, ofType } = makeCache(server, {
+      algorithms: ['RS256'],
+      warn: (cause, message) => warnings.push([cause, message]),
+    });
+    const error = await refusal(cache.getKey('k1', 'RS256'));
+    expect(error.code).toBe('key_not_found');
+    expect(error.message).toContain('the issuer publishes only ES256 keys; this verifier allows RS256');
+    expect(ofType('jwks_no_usable_key')[0]?.reason).toBe(
+      'the issuer publishes only ES256 keys; this verifier allows RS256',
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.[1]).toBe(
+      `the JWKS at ${server.url} has no key this verifier may use: the issuer publishes only ES256 keys; this verifier allows RS256; likely fix: if the tokens are signed with ES256, add it to the algorithms option (and only then)`,
+    );
+    // ready() and refresh() reject with the same explanation (jwks_unavailable: nothing can be verified).
+    for (const attempt of [cache.ready(), cache.refresh()]) {
+      const failure = await refusal(attempt);
+      expect(failure.code).toBe('jwks_unavailable');
+      expect(failure.message).toContain('publishes only ES256 keys; this verifier allows RS256');
+    }
+  });
+
+  it('serves stale keys only when a well-formed set cannot be obtained, and a good set ends the outage', async () => {
+    const server = await jwksServer({ keys: [jwk(0, 'k1')] });
+    const { cache, clock } = makeCache(server, { maxAge: 60_000 });
+    const key = await cache.getKey('k1', 'ES256');
+    for (const failure of [{ status: 503 }, { raw: '<html>' }, { document: { keys: 'x' } }] as Answer[]) {
+      server.answer(failure);
+      clock.now += 60_001;
+      await refusal(cache.refresh());
+      expect(cache.peek('k1', 'ES256')).toBe(key); // could not obtain a set: keep serving the last one
+    }
+    server.answer({ keys: [] });
+    clock.now += 5_000;
+    expect((await refusal(cache.refresh())).code).toBe('jwks_unavailable');
+    expect(cache.peek('k1', 'ES256')).toBeUndefined(); // obtained an empty set: authoritative
+    server.answer({ keys: [jwk(0, 'k1')] });
+    await cache.refresh();
+    expect(cache.peek('k1', 'ES256')?.key.equals(key.key)).toBe(true); // republished: verifies again
+  });
+
+  it('ready() loads the keys once, resolves at once when they are cached, and rejects with the cause', async () => {
+    const server = await jwksServer({ status: 404 });
+    const warnings: string[] = [];
+    const { cache, clock } = makeCache(server, { warn: (_cause, message) => warnings.push(message) });
+    const error = await refusal(cache.ready());
+    expect(error.code).toBe('jwks_unavailable');
+    expect(error.message).toBe(
+      `could not load the JWKS: GET ${server.url} answered HTTP 404; likely fix: nothing is served at ${server.url}: check issuer (for Okta: https://{yourOktaDomain}/oauth2/default, or https://{yourOktaDomain} for the org server) or set jwksUri to the issuer's jwks_uri`,
+    );
+    expect(warnings).toEqual([error.message]);
+    server.answer({ keys: [jwk(0, 'k1')] });
+    clock.now += 5_000;
+    await cache.ready();
+    await cache.ready();
+    expect(server.requests).toBe(2);
   });
 });

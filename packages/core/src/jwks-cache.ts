@@ -1,8 +1,9 @@
 import type { Algorithm } from './algorithms.js';
 import { describeValue, TokenError } from './errors.js';
 import { type ScopeguardEvent, truncateForLog } from './events.js';
+import { type ConfigProblem, configProblem } from './config-advice.js';
 import { FetchJsonError, fetchJson } from './fetch-json.js';
-import { importJwks } from './jwk-import.js';
+import { describeUnusable, importJwks } from './jwk-import.js';
 import type { FetchFunction, ImportedKey, JwksCacheOptions } from './types.js';
 
 /**
@@ -18,19 +19,30 @@ export interface JwksCacheConfig extends Required<JwksCacheOptions> {
   algorithms: readonly Algorithm[];
   /** Receives cache events. */
   emit: (event: ScopeguardEvent) => void;
+  /**
+   * Receives failures that look like configuration (see `configProblem`), with a `cause` key and the full
+   * message (what failed, and the likely fix). The verifier turns them into one warning per cause.
+   */
+  warn?: (cause: string, message: string) => void;
+  /** The configured issuer, to say what to change when discovery finds another one. */
+  issuer?: string;
   /** Clock in milliseconds (tests). Default `Date.now`. */
   now?: () => number;
 }
 
 type FetchReason = 'initial' | 'expired' | 'unknown_kid' | 'manual';
 
-/** One successfully fetched key set, indexed for the hot path. */
+/** One well-formed key set as fetched (possibly without a usable key), indexed for the hot path. */
 interface KeySet {
   /** Keys with a `kid`. */
   readonly byKid: Map<string, ImportedKey>;
   /** Per algorithm: the only key bound to it, or `null` when several are (ambiguous without a `kid`). */
   readonly byAlg: Map<Algorithm, ImportedKey | null>;
   readonly all: Set<ImportedKey>;
+  /** `kid`s the set publishes but this verifier may not use, with the reason (refused at once). */
+  readonly ignoredByKid: Map<string, string>;
+  /** When the set has no usable key: why, and the likely fix (`undefined` otherwise). */
+  readonly unusable: { why: string; fix: string | undefined } | undefined;
   readonly fetchedAt: number;
 }
 
@@ -47,6 +59,8 @@ class FetchFailure extends Error {
     readonly reason: string,
     message: string,
     options?: { cause?: unknown },
+    /** Set when the failure looks like configuration: what to change. */
+    readonly problem?: ConfigProblem,
   ) {
     super(message, options);
   }
@@ -63,8 +77,13 @@ function messageOf(error: unknown): string {
  * and decides when to go back to the network.
  *
  * - Single-flight: at most one fetch runs at a time; every caller that needs it shares it.
- * - Past `maxAge`, keys keep being served while one background refresh runs; if refreshes fail, the last
- *   good set is served (stale) until `maxAge + maxStale`, then keys are refused with `jwks_unavailable`.
+ * - A well-formed JWK Set (HTTP 200, JSON, `{"keys": [...]}`) is authoritative, even with no usable key
+ *   (`{"keys": []}`, only other algorithms, the old `kid` re-published with `"use": "enc"`): it replaces
+ *   the cached set at once, so a withdrawn key stops verifying on the next fetch. A set without a usable key
+ *   refuses every token (`key_not_found`, saying why) and is reported (`jwks_no_usable_key`, a warning).
+ * - Past `maxAge`, keys keep being served while one background refresh runs; only if a well-formed set
+ *   cannot be obtained (network, timeout, HTTP status, not JSON, not a JWK Set) is the last set served
+ *   (stale) until `maxAge + maxStale`, then keys are refused with `jwks_unavailable`.
  * - An unknown `kid` joins the next allowed refresh (the one in flight, one started now if the cooldown
  *   has passed, or one shared timer at the end of the cooldown), waiting at most `unknownKidTimeout`.
  *   Lookups never shrink the set, so a flood of random `kid`s costs at most one fetch per cooldown and
@@ -129,12 +148,27 @@ export class JwksCache {
       throw this.notFound(kid);
     }
     this.refuseIfAmbiguous(kid, alg);
+    // A kid the current set publishes but this verifier may not use: no refresh is due to change that.
+    if (kid !== undefined && this.set?.ignoredByKid.has(kid)) throw this.notFound(kid);
     return this.awaitRefreshFor(kid, alg);
   }
 
-  /** Fetch now (reason 'manual'), respecting single-flight; rejects with TokenError('jwks_unavailable') on failure. */
+  /**
+   * Fetch now (reason 'manual'), respecting single-flight. Rejects with TokenError('jwks_unavailable') when
+   * the fetch fails, or when the set it installed has no usable key (saying why).
+   */
   refresh(): Promise<void> {
-    return this.inflight ?? this.startFetch('manual');
+    return (this.inflight ?? this.startFetch('manual')).then(() => this.assertUsableKeys());
+  }
+
+  /**
+   * Resolves once the cache can verify tokens: keys loaded (fetching them only if none usable are cached,
+   * joining a fetch in flight) and at least one of them usable. Rejects with TokenError('jwks_unavailable')
+   * whose message names the cause and, for failures that look like configuration, the likely fix.
+   */
+  async ready(): Promise<void> {
+    if (!this.usable()) await this.load();
+    this.assertUsableKeys();
   }
 
   /**
@@ -201,13 +235,31 @@ export class JwksCache {
   }
 
   private notFound(kid: string | undefined, why?: string): TokenError {
-    const count = this.set?.all.size ?? 0;
+    const set = this.set;
+    const count = set?.all.size ?? 0;
     const where = `in the JWKS at ${this.uri} (${count} keys)`;
-    const message =
-      kid === undefined
-        ? `the token has no kid and there is no single key for its alg ${where}`
-        : `no key with kid "${truncateForLog(kid)}" ${where}`;
-    return new TokenError('key_not_found', why ? `${message}: ${why}` : message, { claim: 'header.kid' });
+    const ignored = kid === undefined ? undefined : set?.ignoredByKid.get(kid);
+    let message =
+      ignored !== undefined
+        ? `the key with kid "${truncateForLog(kid as string)}" ${where} may not be used: ${ignored}`
+        : kid === undefined
+          ? `the token has no kid and there is no single key for its alg ${where}`
+          : `no key with kid "${truncateForLog(kid)}" ${where}`;
+    if (why) message = `${message}: ${why}`;
+    if (set?.unusable) message = `${message}; ${set.unusable.why}`;
+    return new TokenError('key_not_found', message, { claim: 'header.kid' });
+  }
+
+  /** Throws `jwks_unavailable` when the installed set has no usable key (nothing could verify). */
+  private assertUsableKeys(): void {
+    const unusable = this.set?.unusable;
+    if (unusable === undefined) return;
+    throw new TokenError('jwks_unavailable', this.unusableMessage(unusable));
+  }
+
+  private unusableMessage(unusable: { why: string; fix: string | undefined }): string {
+    const fix = unusable.fix ? `; likely fix: ${unusable.fix}` : '';
+    return `the JWKS at ${this.uri} has no key this verifier may use: ${unusable.why}${fix}`;
   }
 
   private reportKidUnknown(kid: string | undefined, action: 'refetch' | 'joined_refresh' | 'refused'): void {
@@ -331,13 +383,19 @@ export class JwksCache {
 
   private async runFetch(reason: FetchReason): Promise<void> {
     const started = performance.now();
+    const issuer = this.config.issuer ?? '';
     let uri: string | undefined;
     try {
       try {
         uri = await this.config.jwksUri();
       } catch (error) {
         const why = error instanceof FetchJsonError ? error.reason : 'discovery';
-        throw new FetchFailure(why, `could not resolve the JWKS URI: ${messageOf(error)}`, { cause: error });
+        throw new FetchFailure(
+          why,
+          `could not resolve the JWKS URI: ${messageOf(error)}`,
+          { cause: error },
+          configProblem(error, issuer),
+        );
       }
       this.uri = uri;
       let document: unknown;
@@ -349,13 +407,16 @@ export class JwksCache {
         });
       } catch (error) {
         const why = error instanceof FetchJsonError ? error.reason : 'network';
-        throw new FetchFailure(why, messageOf(error), { cause: error });
+        throw new FetchFailure(why, messageOf(error), { cause: error }, configProblem(error, issuer));
       }
       let imported: ReturnType<typeof importJwks>;
       try {
         imported = importJwks(document, this.config.algorithms);
       } catch (error) {
-        throw new FetchFailure('not_jwks', `${uri}: ${messageOf(error)}`);
+        throw new FetchFailure('not_jwks', `${uri}: ${messageOf(error)}`, undefined, {
+          cause: `not_jwks:${uri}`,
+          fix: `${uri} serves JSON that is not a JWK Set ({"keys": [...]}); if it is the metadata document, set jwksUri to its "jwks_uri" (or leave jwksUri unset to discover it)`,
+        });
       }
       for (const { kid, reason: why } of imported.ignored) {
         this.emit({
@@ -365,13 +426,14 @@ export class JwksCache {
           reason: why,
         });
       }
-      if (imported.keys.length === 0) {
-        throw new FetchFailure(
-          'no_usable_keys',
-          `${uri}: no usable key for ${this.config.algorithms.join(', ')} (${imported.ignored.length} ignored)`,
-        );
+      // A well-formed set is authoritative, usable or not: install it, so withdrawn keys stop verifying now.
+      const unusable =
+        imported.keys.length === 0 ? describeUnusable(imported, this.config.algorithms) : undefined;
+      this.install(imported.keys, imported.ignored, unusable);
+      if (unusable) {
+        this.emit({ type: 'jwks_no_usable_key', jwksUri: uri, reason: unusable.why });
+        this.config.warn?.(`no_usable_key:${uri}:${unusable.why}`, this.unusableMessage(unusable));
       }
-      this.install(imported.keys);
       this.lastError = undefined;
       this.staleReported = true;
       this.emit({
@@ -385,9 +447,12 @@ export class JwksCache {
     } catch (error) {
       this.failureCount++;
       const failure = error instanceof FetchFailure ? error : new FetchFailure('network', messageOf(error));
-      const tokenError = new TokenError('jwks_unavailable', `could not load the JWKS: ${failure.message}`, {
-        cause: failure.cause ?? failure,
-      });
+      const fix = failure.problem ? `; likely fix: ${failure.problem.fix}` : '';
+      const tokenError = new TokenError(
+        'jwks_unavailable',
+        `could not load the JWKS: ${failure.message}${fix}`,
+        { cause: failure.cause ?? failure },
+      );
       this.lastError = tokenError;
       this.staleReported = false;
       this.emit({
@@ -397,6 +462,7 @@ export class JwksCache {
         error: failure.message,
         durationMs: Math.round(performance.now() - started),
       });
+      if (failure.problem) this.config.warn?.(failure.problem.cause, tokenError.message);
       throw tokenError;
     } finally {
       this.lastAttemptEnd = this.now();
@@ -406,8 +472,14 @@ export class JwksCache {
   }
 
   /** Replaces the set; a key whose JWK did not change keeps its identity (see {@link has}). */
-  private install(keys: readonly ImportedKey[]): void {
+  private install(
+    keys: readonly ImportedKey[],
+    ignored: readonly { kid: string | undefined; reason: string }[],
+    unusable: KeySet['unusable'],
+  ): void {
     const previous = this.set;
+    const ignoredByKid = new Map<string, string>();
+    for (const { kid, reason } of ignored) if (kid !== undefined) ignoredByKid.set(kid, reason);
     const byKid = new Map<string, ImportedKey>();
     const byAlg = new Map<Algorithm, ImportedKey | null>();
     const all = new Set<ImportedKey>();
@@ -417,7 +489,8 @@ export class JwksCache {
       if (key.kid !== undefined) byKid.set(key.kid, key);
       byAlg.set(key.alg, byAlg.has(key.alg) ? null : key);
     }
-    this.set = { byKid, byAlg, all, fetchedAt: this.now() };
+    for (const kid of byKid.keys()) ignoredByKid.delete(kid);
+    this.set = { byKid, byAlg, all, ignoredByKid, unusable, fetchedAt: this.now() };
   }
 
   private emit(event: ScopeguardEvent): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, isSecureOrLoopback } from './loopback.js';
+import { isLoopbackHost, isSecureOrLoopback, redirectRefusal } from './loopback.js';
 
 describe('isLoopbackHost', () => {
   it.each([
@@ -30,5 +30,23 @@ describe('isSecureOrLoopback', () => {
     ['ftp://127.0.0.1/keys', false],
   ])('%s → %s (plain http is trusted on loopback only)', (url, expected) => {
     expect(isSecureOrLoopback(new URL(url))).toBe(expected);
+  });
+});
+
+describe('redirectRefusal', () => {
+  it.each([
+    ['https://a.example/k', 'https://b.example/k', undefined],
+    ['http://127.0.0.1/k', 'http://localhost:8080/k', undefined],
+    ['http://127.0.0.1/k', 'https://[::1]/k', undefined],
+    ['https://a.example/k', 'http://a.example/k', 'drop TLS'],
+    ['https://a.example/k', 'http://127.0.0.1/k', 'drop TLS'],
+    ['http://127.0.0.1/k', 'http://0.0.0.0/k', 'loopback'],
+    ['http://localhost/k', 'https://evil.example/k', 'loopback'],
+    ['https://localhost/k', 'https://evil.example/k', 'loopback'],
+    ['https://a.example/k', 'ftp://a.example/k', 'not http: or https:'],
+  ])('%s → %s: %s', (from, to, refusal) => {
+    const why = redirectRefusal(new URL(from), new URL(to));
+    if (refusal === undefined) expect(why).toBeUndefined();
+    else expect(why).toContain(refusal);
   });
 });

@@ -59,6 +59,45 @@ describe('resolveOptions: configuration mistakes fail at construction', () => {
     expect(configError({ ...base, algorithms: [] }).option).toBe('algorithms');
   });
 
+  it.each([
+    ['HTTPS://example.okta.com/oauth2/default', 'https://example.okta.com/oauth2/default'],
+    [' https://example.okta.com/oauth2/default', 'https://example.okta.com/oauth2/default'],
+    ['https://example.okta.com/oauth2/default ', 'https://example.okta.com/oauth2/default'],
+    ['https://example.okta.com/oauth2/de\nfault', 'https://example.okta.com/oauth2/default'],
+    ['https://example.okta.com/oauth2/x/../default', 'https://example.okta.com/oauth2/default'],
+    ['https://EXAMPLE.okta.com', 'https://example.okta.com'],
+  ])('refuses issuer %j, which a URL parser reads as %j, and says to configure that', (issuer, canonical) => {
+    const error = configError({ ...base, issuer });
+    expect(error.option).toBe('issuer');
+    expect(error.message).toContain(`configure ${JSON.stringify(canonical)}`);
+  });
+
+  it.each([
+    'https://example.okta.com',
+    'https://example.okta.com/',
+    'https://example.okta.com/oauth2/default/',
+  ])('keeps a canonical issuer exactly as written (%s): it is compared exactly with iss', (issuer) => {
+    expect(resolveOptions({ ...base, issuer }).issuer).toBe(issuer);
+  });
+
+  it('refuses an issuer with a query or an empty fragment (RFC 8414 §2)', () => {
+    expect(configError({ ...base, issuer: 'https://example.okta.com/x?tenant=1' }).message).toMatch(/query/);
+    expect(configError({ ...base, issuer: 'https://example.okta.com/x?' }).message).toMatch(/query/);
+    expect(configError({ ...base, issuer: 'https://example.okta.com/x#' }).message).toMatch(/fragment/);
+  });
+
+  it('stores jwksUri in canonical form, judged on the parsed URL', () => {
+    expect(resolveOptions({ ...base, jwksUri: ' HTTPS://Keys.Example/a/../keys' }).jwksUri).toBe(
+      'https://keys.example/keys',
+    );
+    expect(configError({ ...base, jwksUri: ' HTTP://keys.example/keys' }).option).toBe('jwksUri');
+  });
+
+  it('refuses a non-boolean warnings option', () => {
+    expect(configError({ ...base, warnings: 'off' }).option).toBe('warnings');
+    expect(resolveOptions(base).warnings).toBe(true);
+  });
+
   it('refuses an http jwksUri off loopback', () => {
     expect(configError({ ...base, jwksUri: 'http://keys.example.com/keys' }).option).toBe('jwksUri');
   });

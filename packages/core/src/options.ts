@@ -39,22 +39,31 @@ export interface ResolvedOptions {
   fetch: FetchFunction;
   threadpool: ThreadpoolMode;
   onEvent: EventListener | undefined;
+  warnings: boolean;
   now: () => number;
 }
 
-/** Validates a URL option: parseable, `https:` (or `http:` on a loopback host), no fragment. */
+/**
+ * Validates a URL option and returns it in canonical form (`new URL(value).href`): parseable, `https:` (or
+ * `http:` on a loopback host), no fragment. The scheme is judged on the parsed URL, so `HTTPS://…`,
+ * `" https://…"` and `"ht\ttps://…"` are read exactly as `fetch` will read them.
+ */
 export function checkUrl(option: string, value: unknown): string {
+  return parseUrlOption(option, value).href;
+}
+
+function parseUrlOption(option: string, value: unknown): URL {
   if (typeof value !== 'string' || value.length === 0) {
     throw new ConfigError(option, `must be a URL string, found ${describeValue(value)}`);
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  if (!URL.canParse(value)) {
     throw new ConfigError(option, `must be an absolute URL, found ${describeValue(value)}`);
   }
-  if (url.hash) throw new ConfigError(option, `must not have a fragment, found ${describeValue(value)}`);
-  if (isSecureOrLoopback(url)) return value;
+  const url = new URL(value);
+  if (url.hash || value.includes('#')) {
+    throw new ConfigError(option, `must not have a fragment, found ${describeValue(value)}`);
+  }
+  if (isSecureOrLoopback(url)) return url;
   if (url.protocol === 'http:') {
     throw new ConfigError(
       option,
@@ -62,6 +71,32 @@ export function checkUrl(option: string, value: unknown): string {
     );
   }
   throw new ConfigError(option, `must be an https: URL, found ${describeValue(value)}`);
+}
+
+/**
+ * Validates `issuer`. It is compared *exactly* with each token's `iss` (RFC 9068 §4, RFC 8414 §3.3), so it
+ * is kept as written; but it must already be written the way a URL parser reads it, or what is compared
+ * and what is fetched would be two different things (`HTTPS://Example.com`, a leading space, a tab inside,
+ * a backslash, a default port, `..` segments). The one difference allowed is the `/` that `URL` adds after a
+ * bare origin (`https://example.okta.com` is how Okta writes its org issuer). No query either (RFC 8414 §2).
+ */
+export function checkIssuer(value: unknown): string {
+  const url = parseUrlOption('issuer', value);
+  const written = value as string;
+  if (url.search || written.includes('?')) {
+    throw new ConfigError('issuer', `must not have a query (RFC 8414 §2), found ${describeValue(written)}`);
+  }
+  const canonical = url.href;
+  const bareOrigin = url.pathname === '/' && canonical === `${written}/`;
+  if (written !== canonical && !bareOrigin) {
+    const suggestion =
+      url.pathname === '/' && !written.trimEnd().endsWith('/') ? canonical.slice(0, -1) : canonical;
+    throw new ConfigError(
+      'issuer',
+      `${describeValue(written)} is not written in canonical form: a URL parser reads it as ${describeValue(suggestion)}. It is compared exactly with each token's "iss", so configure ${describeValue(suggestion)} (or the exact "iss" your tokens carry, if that is already canonical)`,
+    );
+  }
+  return written;
 }
 
 function positive(option: string, value: unknown, fallback: number, allowZero = false): number {
@@ -121,7 +156,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options', `must be an object, found ${describeValue(options)}`);
   }
-  const issuer = checkUrl('issuer', options.issuer);
+  const issuer = checkIssuer(options.issuer);
   const audiences = stringList('audience', options.audience, true) as string[];
   const jwksUri = options.jwksUri === undefined ? undefined : checkUrl('jwksUri', options.jwksUri);
   const clientIds = stringList('clientIds', options.clientIds, false);
@@ -150,6 +185,10 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     throw new ConfigError('fetch', 'must be a function (no global fetch found)');
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', `must be a function, found ${describeValue(options.onEvent)}`);
+  }
+  const warnings = options.warnings ?? true;
+  if (typeof warnings !== 'boolean') {
+    throw new ConfigError('warnings', `must be true or false, found ${describeValue(warnings)}`);
   }
   const threadpool = options.threadpool ?? 'auto';
   if (threadpool !== 'auto' && threadpool !== 'never' && threadpool !== 'always') {
@@ -194,6 +233,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     fetch: fetchImpl,
     threadpool,
     onEvent: options.onEvent,
+    warnings,
     now: options.now ?? Date.now,
   };
 }

@@ -3,16 +3,26 @@ import type { ImportedKey, VerifiedToken } from './types.js';
 interface Entry {
   result: VerifiedToken;
   key: ImportedKey;
-  /** Milliseconds since the epoch after which the entry must not be served. */
+  /** Milliseconds since the epoch before which the entry must not be served (`nbf`, `iat`, less tolerance). */
+  validFrom: number;
+  /** Milliseconds since the epoch from which the entry must not be served (`exp`, `maxTokenAge`, plus tolerance). */
   validUntil: number;
 }
 
 /**
  * A bounded cache of tokens already verified, keyed by the whole token string, so a client that sends
- * the same token many times pays for one signature check. An entry is served only while the token would
- * still pass the time checks (never past `exp` plus tolerance) and while the key that verified it is
- * still in the JWKS; past `maxEntries` the least recently used entry is dropped.
- * Memory is bounded by `maxEntries` × (token length + decoded claims), about 2–3 KB per Okta token.
+ * the same token many times pays for one signature check. It remembers only what cannot change for a
+ * given token string: that the signature verified, and the claim checks that depend on nothing but the
+ * token (`iss`, `aud`, `typ`, client id, scopes, claim types). A hit re-checks, every time, what can change:
+ * the time window (`exp`, `nbf`, `iat` and `maxTokenAge`, with the clock tolerance: outside it the entry is
+ * dropped and the token verified afresh), and that the key that verified it is still in the JWKS; the
+ * verifier then re-runs every `requiredClaims` rule (predicates can change their answer: a deny-list, an
+ * `auth_time` rule). Past `maxEntries` the least recently used entry is dropped. Memory is bounded by
+ * `maxEntries` × (token length + decoded claims), about 2–3 KB per Okta token.
+ *
+ * Never use this cache, or anything else keyed by the token string, for replay or revocation decisions:
+ * ECDSA signatures are malleable (`s` and `n − s` both verify), so one ES256/ES384/ES512 token has a
+ * second, equally valid spelling with the same claims. Key replay state by a claim (`jti`), not the string.
  */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>();
@@ -22,11 +32,11 @@ export class VerifiedTokenCache {
     this.#maxEntries = maxEntries;
   }
 
-  /** The cached result for `token`, if still valid at `now` and its key is still current. */
+  /** The cached result for `token`, if `now` is inside its time window and its key is still current. */
   get(token: string, now: number, keyIsCurrent: (key: ImportedKey) => boolean): VerifiedToken | undefined {
     const entry = this.#entries.get(token);
     if (entry === undefined) return undefined;
-    if (now >= entry.validUntil || !keyIsCurrent(entry.key)) {
+    if (now >= entry.validUntil || now < entry.validFrom || !keyIsCurrent(entry.key)) {
       this.#entries.delete(token);
       return undefined;
     }
@@ -36,8 +46,8 @@ export class VerifiedTokenCache {
     return entry.result;
   }
 
-  /** Remembers a verified token until `validUntil` (milliseconds since the epoch). */
-  set(token: string, result: VerifiedToken, key: ImportedKey, validUntil: number): void {
+  /** Remembers a verified token for `validFrom <= now < validUntil` (milliseconds since the epoch). */
+  set(token: string, result: VerifiedToken, key: ImportedKey, validFrom: number, validUntil: number): void {
     if (this.#maxEntries <= 0) return;
     this.#entries.delete(token);
     while (this.#entries.size >= this.#maxEntries) {
@@ -45,7 +55,7 @@ export class VerifiedTokenCache {
       if (oldest === undefined) break;
       this.#entries.delete(oldest);
     }
-    this.#entries.set(token, { result, key, validUntil });
+    this.#entries.set(token, { result, key, validFrom, validUntil });
   }
 
   /** Number of entries held (tests, benchmarks). */

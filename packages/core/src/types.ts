@@ -143,6 +143,13 @@ export interface VerifierOptions {
   threadpool?: 'auto' | 'never' | 'always';
   /** Receives key events (JWKS fetched, refreshed, failed, stale keys served, unknown `kid`). */
   onEvent?: EventListener;
+  /**
+   * Key-loading failures that look like configuration (metadata naming another issuer, HTTP 401/403/404,
+   * not JSON, not a JWK Set, no usable key for `algorithms`, a refused redirect) are reported once per
+   * verifier and cause through `process.emitWarning` with code `SCOPEGUARD_CONFIG`, with the likely fix.
+   * `false` silences them (events still carry every failure). Default `true`.
+   */
+  warnings?: boolean;
   /** Clock, in milliseconds since the epoch (tests). Default `Date.now`. */
   now?: () => number;
 }
@@ -151,8 +158,19 @@ export interface VerifierOptions {
 export interface Verifier {
   /** Verifies a compact JWS access token; rejects with a `TokenError` only. */
   verify(token: string): Promise<VerifiedToken>;
-  /** Fetches the key set now (e.g. at startup, to fail fast); rejects with `TokenError` `jwks_unavailable`. */
+  /**
+   * Fetches the key set now, whatever is cached (single-flight: joins a fetch in flight). Rejects with
+   * `TokenError` `jwks_unavailable` when the fetch fails or the set it got has no usable key.
+   */
   refreshKeys(): Promise<void>;
+  /**
+   * The readiness check: resolves once keys are loaded and at least one is usable, fetching them (with
+   * discovery) only if none are cached; resolves at once when they are. Rejects with `TokenError`
+   * `jwks_unavailable` whose message names the cause and, when it looks like configuration, the likely
+   * fix. Call it before `listen` to fail at startup. `createVerifier`'s verifiers always have it; it is
+   * optional here only so that hand-written `Verifier`s (test doubles, wrappers) keep type-checking.
+   */
+  ready?(): Promise<void>;
   /** The configured issuer. */
   readonly issuer: string;
   /** The accepted audiences. */

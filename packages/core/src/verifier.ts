@@ -1,4 +1,5 @@
-import { checkClaims } from './claims.js';
+import { checkClaims, checkRequiredClaims } from './claims.js';
+import { createConfigWarner } from './config-warnings.js';
 import { deepFreeze } from './deep-freeze.js';
 import { type ParsedCompact, parseCompact } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
@@ -30,7 +31,7 @@ const rethrowAsTokenError = (error: unknown): never => {
 
 /**
  * Builds a verifier for one issuer and audience. Construction validates the options and throws
- * `ConfigError` on a mistake; nothing is fetched until the first `verify` (or `refreshKeys`).
+ * `ConfigError` on a mistake; nothing is fetched until the first `verify` (or `ready` / `refreshKeys`).
  *
  * `verify(token)` resolves with the verified token or rejects with a `TokenError`. The order is fixed
  * and each step refuses early: strict compact parsing → algorithm allowlist → key lookup in the JWKS
@@ -40,9 +41,10 @@ const rethrowAsTokenError = (error: unknown): never => {
  * const verifier = createVerifier({ issuer: 'https://example.okta.com/oauth2/default', audience: 'api://default' });
  * const { clientId, scopes } = await verifier.verify(token);
  */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createVerifier(options: VerifierOptions): Required<Verifier> {
   const o = resolveOptions(options);
   const emit = createEmitter(o.onEvent);
+  const warn = createConfigWarner(o.warnings, o.issuer);
 
   let discovery: Promise<string> | undefined;
   const jwksUri = (): Promise<string> => {
@@ -66,10 +68,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     algorithms: o.algorithms,
     ...o.jwks,
     emit,
+    warn,
+    issuer: o.issuer,
     now: o.now,
   });
   const cache = o.cacheMaxEntries > 0 ? new VerifiedTokenCache(o.cacheMaxEntries) : undefined;
   const keyIsCurrent = (key: ImportedKey) => jwks.has(key);
+  /** What a cache hit must re-run besides the time window and the key: rules that may change their answer. */
+  const recheck =
+    o.claims.requiredClaims.length > 0
+      ? (token: VerifiedToken) => checkRequiredClaims(token.claims, o.claims)
+      : undefined;
   const signatures = createSignatureScheduler(o.threadpool);
 
   /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
@@ -120,13 +129,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       expiresAt: new Date(checked.claims.exp * 1000),
     });
     if (cache) {
+      // The window in which checkClaims' time rules hold (see VerifiedTokenCache for what a hit re-checks).
       const tolerance = o.claims.clockTolerance;
-      let validUntil = (checked.claims.exp + tolerance) * 1000;
+      const { exp, nbf, iat } = checked.claims;
+      let validUntil = (exp + tolerance) * 1000;
       const { maxTokenAge } = o.claims;
-      if (maxTokenAge !== undefined && typeof checked.claims.iat === 'number') {
-        validUntil = Math.min(validUntil, (checked.claims.iat + maxTokenAge + tolerance) * 1000);
+      if (maxTokenAge !== undefined && typeof iat === 'number') {
+        validUntil = Math.min(validUntil, (iat + maxTokenAge + tolerance) * 1000);
       }
-      cache.set(token, result, key, validUntil);
+      const notBefore = Math.max(typeof nbf === 'number' ? nbf : 0, typeof iat === 'number' ? iat : 0);
+      cache.set(token, result, key, (notBefore - tolerance) * 1000, validUntil);
     }
     return result;
   }
@@ -163,7 +175,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verify(token: string): Promise<VerifiedToken> {
       if (cache && typeof token === 'string') {
         const hit = cache.get(token, o.now(), keyIsCurrent);
-        if (hit) return Promise.resolve(hit);
+        if (hit) {
+          if (recheck === undefined) return Promise.resolve(hit);
+          try {
+            recheck(hit);
+            return Promise.resolve(hit);
+          } catch (error) {
+            return Promise.reject(asTokenError(error));
+          }
+        }
       }
       try {
         const result = verifyUncached(token);
@@ -174,6 +194,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
     refreshKeys(): Promise<void> {
       return jwks.refresh();
+    },
+    ready(): Promise<void> {
+      return jwks.ready();
     },
   };
 }
