@@ -114,7 +114,7 @@ describe('configuration warnings (SCOPEGUARD_CONFIG)', () => {
     await delivered();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toContain(
-      'likely fix: if the tokens are signed with ES256, add it to the algorithms option',
+      'likely fix: if your tokens are signed with ES256, add ES256 to the algorithms option',
     );
   });
 

@@ -1,7 +1,7 @@
 import { constants, generateKeyPairSync, type JsonWebKey, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type Algorithm, SUPPORTED_ALGORITHMS } from './algorithms.js';
-import { importJwk, importJwks } from './jwk-import.js';
+import { describeUnusable, importJwk, importJwks } from './jwk-import.js';
 import { verifySignature } from './signature.js';
 import type { ImportedKey } from './types.js';
 
@@ -252,5 +252,34 @@ describe('importJwks: a whole key set', () => {
 
   it('accepts an empty key set (the cache decides what to do with it)', () => {
     expect(importJwks({ keys: [] }, ALL)).toEqual({ keys: [], ignored: [] });
+  });
+});
+
+describe('describeUnusable: why a well-formed set left no usable key', () => {
+  const why = (keys: unknown[], algorithms: readonly Algorithm[]) =>
+    describeUnusable(importJwks({ keys }, algorithms), algorithms);
+
+  it('an empty set', () => {
+    expect(why([], ['RS256']).why).toBe('the JWK Set is empty ({"keys": []})');
+  });
+
+  it('only keys of algorithms outside the allowlist: names them and what to add', () => {
+    expect(why([jwkOf(p256, { kid: 'a' }), jwkOf(p256, { kid: 'b', alg: 'ES256' })], ['RS256'])).toEqual({
+      why: 'the issuer publishes only ES256 keys; this verifier allows RS256',
+      fix: 'if your tokens are signed with ES256, add ES256 to the algorithms option',
+    });
+    expect(why([jwkOf(rsa2048, { kid: 'r' })], ['ES256'])).toEqual({
+      why: 'the issuer publishes only RSA keys; this verifier allows ES256',
+      fix: 'if your tokens are signed with RS256, add RS256 to the algorithms option',
+    });
+  });
+
+  it('other reasons: lists the first three, counts the rest, suggests nothing', () => {
+    const keys = ['a', 'b', 'c', 'd'].map((kid) => jwkOf(p256, { kid, use: 'enc' }));
+    const result = why(keys, ['ES256']);
+    expect(result.why).toBe(
+      'none of its 4 keys is usable with ES256 (kid "a": "use" is "enc", not "sig"; kid "b": "use" is "enc", not "sig"; kid "c": "use" is "enc", not "sig"; and 1 more)',
+    );
+    expect(result.fix).toBeUndefined();
   });
 });

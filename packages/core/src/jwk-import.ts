@@ -274,9 +274,11 @@ export function describeUnusable(
   const offered = [...new Set(ignored.map((entry) => entry.offers))];
   if (offered.every((offer) => offer !== undefined)) {
     const list = (offered as string[]).join(', ');
+    // An RSA key without `alg` fits any RS*/PS* algorithm: name the usual one.
+    const toAdd = (offered as string[]).map((offer) => (offer === 'RSA' ? 'RS256' : offer)).join(', ');
     return {
       why: `the issuer publishes only ${list} keys; this verifier allows ${allowed}`,
-      fix: `if the tokens are signed with ${list}, add it to the algorithms option (and only then)`,
+      fix: `if your tokens are signed with ${toAdd}, add ${toAdd} to the algorithms option`,
     };
   }
   const shown = ignored

@@ -594,7 +594,7 @@ describe('JwksCache: a well-formed JWK Set is authoritative, even without a usab
     );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.[1]).toBe(
-      `the JWKS at ${server.url} has no key this verifier may use: the issuer publishes only ES256 keys; this verifier allows RS256; likely fix: if the tokens are signed with ES256, add it to the algorithms option (and only then)`,
+      `the JWKS at ${server.url} has no key this verifier may use: the issuer publishes only ES256 keys; this verifier allows RS256; likely fix: if your tokens are signed with ES256, add ES256 to the algorithms option`,
     );
     // ready() and refresh() reject with the same explanation (jwks_unavailable: nothing can be verified).
     for (const attempt of [cache.ready(), cache.refresh()]) {
