@@ -623,6 +623,19 @@ describe('JwksCache: a well-formed JWK Set is authoritative, even without a usab
     expect(cache.peek('k1', 'ES256')?.key.equals(key.key)).toBe(true); // republished: verifies again
   });
 
+  it('ready() re-fetches (past the cooldown) while the set has no usable key, so a fixed issuer is seen', async () => {
+    const server = await jwksServer({ keys: [] });
+    const { cache, clock } = makeCache(server);
+    expect((await refusal(cache.ready())).message).toContain('the JWK Set is empty');
+    expect((await refusal(cache.ready())).code).toBe('jwks_unavailable'); // within the cooldown: no fetch
+    expect(server.requests).toBe(1);
+    server.answer({ keys: [jwk(0, 'k1')] });
+    clock.now += 5_000;
+    await cache.ready();
+    expect(server.requests).toBe(2);
+    expect((await cache.getKey('k1', 'ES256')).kid).toBe('k1');
+  });
+
   it('ready() loads the keys once, resolves at once when they are cached, and rejects with the cause', async () => {
     const server = await jwksServer({ status: 404 });
     const warnings: string[] = [];

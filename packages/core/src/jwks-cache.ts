@@ -164,10 +164,16 @@ export class JwksCache {
   /**
    * Resolves once the cache can verify tokens: keys loaded (fetching them only if none usable are cached,
    * joining a fetch in flight) and at least one of them usable. Rejects with TokenError('jwks_unavailable')
-   * whose message names the cause and, for failures that look like configuration, the likely fix.
+   * whose message names the cause and, for failures that look like configuration, the likely fix. While
+   * the cached set has no usable key, each call past the cooldown fetches again, so a readiness probe sees
+   * the issuer's fix without waiting for `maxAge`.
    */
   async ready(): Promise<void> {
     if (!this.usable()) await this.load();
+    else if (this.set?.unusable) {
+      if (this.inflight) await this.inflight;
+      else if (this.cooldownLeft() <= 0) await this.startFetch('manual');
+    }
     this.assertUsableKeys();
   }
 

@@ -165,7 +165,8 @@ export interface Verifier {
   refreshKeys(): Promise<void>;
   /**
    * The readiness check: resolves once keys are loaded and at least one is usable, fetching them (with
-   * discovery) only if none are cached; resolves at once when they are. Rejects with `TokenError`
+   * discovery) only if none are cached (or, past the cooldown, while the cached set has no usable key);
+   * resolves at once when they are. Rejects with `TokenError`
    * `jwks_unavailable` whose message names the cause and, when it looks like configuration, the likely
    * fix. Call it before `listen` to fail at startup. `createVerifier`'s verifiers always have it; it is
    * optional here only so that hand-written `Verifier`s (test doubles, wrappers) keep type-checking.
