@@ -32,8 +32,9 @@ function issuerFix(error: DiscoveryError, issuer: string): string {
 
 /**
  * Classifies a key-loading failure. Returns what to change when it looks like configuration: metadata
- * naming another issuer or without a usable `jwks_uri`, HTTP 4xx (but 408/429) on the metadata or the
- * JWKS, a 2xx answer that is not JSON (a web page), a refused redirect. Returns `undefined` for transient
+ * naming another issuer or without a usable `jwks_uri`, HTTP 4xx (but 408/429) on the JWKS (discovery
+ * skips a metadata document answering 4xx, so those surface here), a 2xx answer that is not JSON (a web
+ * page), a refused redirect. Returns `undefined` for transient
  * failures (timeouts, refused connections, 5xx, 429, oversized bodies): those stay quiet apart from events.
  * "Not a JWK Set" and "no usable key" are judged by the JWKS cache, which sees the document.
  */
