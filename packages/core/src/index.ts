@@ -8,6 +8,7 @@ export type { TokenErrorCode, TokenErrorDetails } from './errors.js';
 export { hasScopes, assertScopes, readScopes } from './scopes.js';
 export type { ScopeRequirement } from './scopes.js';
 export { DIAGNOSTICS_CHANNEL } from './events.js';
+export { CONFIG_WARNING_CODE } from './config-warnings.js';
 export type { ScopeguardEvent, EventListener } from './events.js';
 export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
