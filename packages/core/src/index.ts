@@ -25,3 +25,4 @@ export type {
   Verifier,
   VerifierOptions,
 } from './types.js';
+export type { ReplayStore } from './replay-store.js';
