@@ -30,14 +30,17 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Also listen on TCP, on a free port of 127.0.0.1. Default: unix socket only. */
   tcp?: boolean;
+  /** The executable, looked up on PATH. Default `redis-server`. */
+  command?: string;
 }
 
-const MISSING =
-  'redis-server is not installed (or not on PATH). The @scopeguard/redis tests run against a real Redis: ' +
+const missing = (command: string) =>
+  `${command} is not installed (or not on PATH). The @scopeguard/redis tests run against a real Redis: ` +
   'install it (Debian/Ubuntu: apt-get install -y redis-server; .ci/run does this).';
 
 /** Starts a private `redis-server` and resolves once it answers `PING`. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const command = options.command ?? 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'scopeguard-redis-'));
   const socketPath = join(dir, 'redis.sock');
   let port = options.tcp ? await freePort() : undefined;
@@ -51,7 +54,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       ...['--save', '', '--appendonly', 'no', '--dir', dir],
       ...['--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'],
     ];
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
     const collect = (chunk: Buffer) => {
@@ -61,7 +64,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     proc.stderr?.on('data', collect);
     const failed = new Promise<never>((_, reject) => {
       proc.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new Error(MISSING) : error),
+        reject(error.code === 'ENOENT' ? new Error(missing(command)) : error),
       );
       proc.once('exit', (code, signal) =>
         reject(new Error(`redis-server exited (${signal ?? code}) before it was ready:\n${output}`)),
@@ -89,7 +92,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       break;
     } catch (error) {
       await exited('SIGKILL');
-      if (!options.tcp || attempt >= 5 || String(error).includes(MISSING)) {
+      if (!options.tcp || attempt >= 5 || String(error).includes('is not installed')) {
         rmSync(dir, { recursive: true, force: true });
         throw error;
       }
