@@ -1,5 +1,5 @@
 // scopeguard benchmark: `pnpm bench` (= pnpm build && node bench/run.mjs).
-//   node bench/run.mjs [--quick] [--only=verify,http,keys,memory]
+//   node bench/run.mjs [--quick] [--only=verify,http,redis,keys,memory]
 // Loopback only (every server on 127.0.0.1:0), bounded in time. Prints Markdown tables on stdout and writes
 // bench/RESULTS.md (bench/RESULTS.quick.md with --quick, bench/RESULTS.partial.md with --only). Failing targets are reported, not hidden; the
 // exit code is 0 unless the harness crashed.
@@ -7,7 +7,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmtInt, fmtMs, fmtRatio, machine, packageVersion, table } from './lib/common.mjs';
 
-const SECTIONS = ['verify', 'http', 'keys', 'memory'];
+const SECTIONS = ['verify', 'http', 'redis', 'keys', 'memory'];
 const argv = process.argv.slice(2);
 const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
 if (unknown.length > 0) {
@@ -54,6 +54,7 @@ const CONFIG = quick
         settleMs: 800,
       },
       memory: { tokens: 3000, controlTokens: 1000, maxMs: 60_000 },
+      redis: { warmup: 50, samples: 200, slices: 2, maxMs: 2_000, inflight: 64, inflightMs: 200 },
     }
   : {
       verify: {
@@ -85,6 +86,7 @@ const CONFIG = quick
         settleMs: 3000,
       },
       memory: { tokens: 100_000, controlTokens: 20_000, maxMs: 240_000 },
+      redis: { warmup: 500, samples: 5000, slices: 5, maxMs: 10_000, inflight: 64, inflightMs: 1000 },
     };
 
 const log = (message) => process.stderr.write(`${message}\n`);
@@ -104,6 +106,7 @@ async function main() {
   const { httpOverhead } = await import('./sections/http.mjs');
   const { keyEvents } = await import('./sections/keys.mjs');
   const { memory } = await import('./sections/memory.mjs');
+  const { redisReplay } = await import('./sections/redis.mjs');
 
   const results = {};
   const crashes = [];
@@ -137,6 +140,10 @@ async function main() {
   if (only.includes('http')) {
     log('HTTP overhead');
     await guard('http', () => httpOverhead(CONFIG.http, log));
+  }
+  if (only.includes('redis')) {
+    log('Redis replay store');
+    await guard('redis', () => redisReplay(CONFIG.redis, log));
   }
   // Key events mostly wait on timers, so the memory child (one core) runs alongside them.
   const parallel = [];
@@ -333,6 +340,44 @@ function render(results, crashes) {
         rot.ratio >= 0.8 && rot.non2xx === 0,
         fmtRatio(rot.ratio),
       );
+  }
+
+  if (results.redis) {
+    const r = results.redis;
+    out.push('## Redis replay store (`@scopeguard/redis`, one `claim` per DPoP request, loopback)', '');
+    if (r.skipped) {
+      out.push(`Not measured: ${r.skipped}.`, '');
+    } else {
+      out.push(
+        `redis-server ${r.version} started by the section (no persistence), redis ${packageVersion('redis')}, ioredis ${packageVersion('ioredis')}. A claim is one \`SET key 1 PX ms NX\` of a new key (every proof has a fresh \`jti\`), timed one at a time (client → Redis → client, plus the store's key and timer work), rows round-robin in slices; PING through the same client is the round-trip floor. The last column keeps ${r.inflight} claims in flight on the one connection (pipelined).`,
+        '',
+      );
+      out.push(
+        table(
+          [
+            'transport',
+            'client',
+            'claim p50',
+            'claim p99',
+            'PING p50',
+            'PING p99',
+            'samples',
+            `claims/s, ${r.inflight} in flight`,
+          ],
+          r.rows.map((row) => [
+            row.transport,
+            row.library,
+            fmtMs(row.p50),
+            fmtMs(row.p99),
+            fmtMs(row.pingP50),
+            fmtMs(row.pingP99),
+            fmtInt(row.samples),
+            fmtInt(row.inflightRate),
+          ]),
+        ),
+        '',
+      );
+    }
   }
 
   if (results.keys) {

@@ -26,3 +26,4 @@ export type {
   Verifier,
   VerifierOptions,
 } from './types.js';
+export type { ReplayStore } from './replay-store.js';
