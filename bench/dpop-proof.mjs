@@ -8,7 +8,8 @@ import { awaitedRate, median, syncRate } from './lib/common.mjs';
 const rounds = Number(process.argv[2] ?? 7);
 const ms = Number(process.argv[3] ?? 300);
 const URL = 'https://api.example.com/orders';
-const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
@@ -37,11 +38,18 @@ const dpop = createDpopVerifier();
 let next = 0;
 const floor = (i) => {
   const at = i % count;
-  if (!verify('sha256', inputs[at], { key: publicKey, dsaEncoding: 'ieee-p1363' }, signatures[at])) throw new Error('bad');
+  if (!verify('sha256', inputs[at], { key: publicKey, dsaEncoding: 'ieee-p1363' }, signatures[at]))
+    throw new Error('bad');
 };
 const check = () => {
   if (next >= count) throw new Error('ran out of distinct proofs: raise count');
-  return dpop.verify({ proofs: [proofs[next++]], method: 'GET', url: `${URL}?page=2`, accessToken, boundJkt: jkt });
+  return dpop.verify({
+    proofs: [proofs[next++]],
+    method: 'GET',
+    url: `${URL}?page=2`,
+    accessToken,
+    boundJkt: jkt,
+  });
 };
 
 // Warm-up, then round-robin so that drift on a shared machine hits both sides alike.
@@ -56,6 +64,12 @@ for (let round = 0; round < rounds; round++) {
 const extra = dpopUs.map((us, i) => us - floorUs[i]);
 const fmt = (us) => `${us.toFixed(2)} µs`;
 console.log(`node ${process.version}, ${rounds} rounds × ${ms} ms per side, ${next} distinct proofs checked`);
-console.log(`ES256 crypto.verify (floor)        median ${fmt(median(floorUs))}  (${floorUs.map((v) => v.toFixed(1)).join(', ')})`);
-console.log(`createDpopVerifier().verify        median ${fmt(median(dpopUs))}  (${dpopUs.map((v) => v.toFixed(1)).join(', ')})`);
-console.log(`verify − floor, per round          median ${fmt(median(extra))}  (${extra.map((v) => v.toFixed(1)).join(', ')})`);
+console.log(
+  `ES256 crypto.verify (floor)        median ${fmt(median(floorUs))}  (${floorUs.map((v) => v.toFixed(1)).join(', ')})`,
+);
+console.log(
+  `createDpopVerifier().verify        median ${fmt(median(dpopUs))}  (${dpopUs.map((v) => v.toFixed(1)).join(', ')})`,
+);
+console.log(
+  `verify − floor, per round          median ${fmt(median(extra))}  (${extra.map((v) => v.toFixed(1)).join(', ')})`,
+);
