@@ -130,6 +130,8 @@ interface ProofKey {
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'r', 't', 'k'] as const;
 const DPOP_TYPES = new Set(['dpop+jwt', 'application/dpop+jwt']);
 const KEY_CACHE_SIZE = 256;
+const ATH_CACHE_SIZE = 256;
+const TARGET_CACHE_SIZE = 256;
 
 function fail(check: SenderConstraintCheck, message: string, cause?: unknown): never {
   throw new SenderConstraintError('dpop_proof_invalid', check, message, { cause });
@@ -196,8 +198,10 @@ function singleProof(proofs: DpopRequest['proofs']): string {
  * answer fails closed (`replay_store_unavailable`, HTTP 503). Very long `jti`s cost nothing extra: only their
  * hash is stored. The store is asked last, so only fully valid proofs take a slot.
  *
- * Cost: one signature check, three SHA-256 digests of short inputs, and a map lookup; the key import and its
- * thumbprint are done once per distinct proof header (a client reuses its key), kept in a small bounded map.
+ * Cost: one signature check, one SHA-256 of a short input (the replay key), the strict parse and a few map
+ * lookups. The key import and its thumbprint are done once per distinct proof header (a client reuses its
+ * key), `ath`'s SHA-256 once per distinct token, and the normalisation once per distinct request URI, each
+ * kept in a small map that is emptied when full.
  */
 export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerifier {
   const algorithms = algorithmList(options.algorithms);
@@ -224,6 +228,34 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
   }
   const now = options.now ?? Date.now;
   const keys = new Map<string, ProofKey>();
+  // A client sends the same token with many proofs: its hash (for `ath`) is kept, in a small map emptied
+  // when full, so a flood of tokens costs the flooder one SHA-256 each and no memory.
+  const aths = new Map<string, string>();
+  // The API's request URIs repeat too: each is normalised once (same bounded map).
+  const targets = new Map<string, string | undefined>();
+  const targetOf = (requestUrl: string): string | undefined => {
+    // Keyed without the query (which varies, and which the comparison ignores anyway).
+    const question = requestUrl.indexOf('?');
+    const fragment = requestUrl.indexOf('#');
+    const cut = question < 0 ? fragment : fragment < 0 ? question : Math.min(question, fragment);
+    const url = cut < 0 ? requestUrl : requestUrl.slice(0, cut);
+    let target = targets.get(url);
+    if (target === undefined && !targets.has(url)) {
+      target = normalizeHttpUri(url);
+      if (targets.size >= TARGET_CACHE_SIZE) targets.clear();
+      targets.set(url, target);
+    }
+    return target;
+  };
+  const athOf = (token: string): string => {
+    let value = aths.get(token);
+    if (value === undefined) {
+      value = hash('sha256', token, 'base64url');
+      if (aths.size >= ATH_CACHE_SIZE) aths.clear();
+      aths.set(token, value);
+    }
+    return value;
+  };
 
   /** §4.3 checks 4, 5, 7 and the key half of 6, once per distinct header text. */
   function proofKey(headerText: string, header: Record<string, unknown>): ProofKey {
@@ -295,7 +327,7 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
         `claim "htm" ${describeValue(htm)} is not the request method ${describeValue(request.method)}`,
       );
     }
-    const target = normalizeHttpUri(typeof request.url === 'string' ? request.url : request.url.href);
+    const target = targetOf(typeof request.url === 'string' ? request.url : request.url.href);
     if (target === undefined) {
       fail('htu', `the request URI ${describeValue(String(request.url))} is not an absolute http(s) URI`);
     }
@@ -319,7 +351,7 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
     }
 
     if (accessToken !== undefined) {
-      if (claims['ath'] !== hash('sha256', accessToken, 'base64url')) {
+      if (claims['ath'] !== athOf(accessToken)) {
         fail('ath', 'claim "ath" is not the SHA-256 hash of the access token presented with the proof');
       }
       if (request.boundJkt === undefined) {
