@@ -429,6 +429,16 @@ describe('createDpopVerifier: replay (RFC 9449 §11.1)', () => {
     );
   });
 
+  it('scopes a jti by the URI without its query: the same jti with another query string is a replay', async () => {
+    const verifier = createDpopVerifier();
+    await verifier.verify(request(await proofFor({ jti: 'q' }), { url: `${API}?page=1` }));
+    await expectRefused(
+      verifier.verify(request(await proofFor({ jti: 'q' }), { url: `${API}?page=2` })),
+      'dpop_proof_invalid',
+      'replay',
+    );
+  });
+
   it('stores only a fixed-size hash of a very long jti', async () => {
     const store = recordingStore();
     await createDpopVerifier({ replayStore: store }).verify(
