@@ -26,4 +26,22 @@ export type {
   Verifier,
   VerifierOptions,
 } from './types.js';
+export { createDpopVerifier, DEFAULT_DPOP_ALGORITHMS, DPOP_DEFAULTS } from './dpop-proof.js';
+export type { DpopRequest, DpopVerifier, DpopVerifierOptions, VerifiedDpopProof } from './dpop-proof.js';
+export { createDpopNonces, MIN_NONCE_SECRET_BYTES } from './dpop-nonce.js';
+export type { DpopNonceOptions, DpopNonces } from './dpop-nonce.js';
 export type { ReplayStore } from './replay-store.js';
+export { createMemoryReplayStore, ReplayStoreFullError } from './memory-replay-store.js';
+export type { MemoryReplayStore, MemoryReplayStoreOptions } from './memory-replay-store.js';
+export { readTokenBinding } from './token-binding.js';
+export type { TokenBinding } from './token-binding.js';
+export { certificateThumbprint, verifyCertificateBinding } from './certificate-binding.js';
+export type { ClientCertificate } from './certificate-binding.js';
+export { jwkThumbprint } from './jwk-thumbprint.js';
+export { normalizeHttpUri } from './htu.js';
+export {
+  isSenderConstraintError,
+  SENDER_CONSTRAINT_ERROR_CODES,
+  SenderConstraintError,
+} from './sender-constraint-error.js';
+export type { SenderConstraintCheck, SenderConstraintErrorCode } from './sender-constraint-error.js';

@@ -16,12 +16,28 @@ export {
   DEFAULT_TOKEN_LIFETIME,
 } from './access-token.js';
 export {
+  certificateThumbprint,
+  createTestCertificate,
+  mintCertificateBoundToken,
+  type TestCertificate,
+  type TestCertificateOptions,
+} from './certificate.js';
+export {
   createTestIssuer,
   type IssuerRouteDefinition,
   type MintOptions,
   type TestIssuer,
   type TestIssuerOptions,
 } from './create-test-issuer.js';
+export {
+  createDpopKey,
+  DPOP_PROOF_DEFECTS,
+  type DpopKey,
+  type DpopProofDefect,
+  type DpopProofOptions,
+  type DpopProofRequest,
+  mintDpopBoundToken,
+} from './dpop.js';
 export { JWT_BEARER_ASSERTION_TYPE } from './dev-server/authenticate-client.js';
 export {
   createDevAuthorizationServer,

@@ -2,6 +2,7 @@ import type { AccessTokenProfile } from '../access-token.js';
 import { createTestIssuer, type TestIssuer } from '../create-test-issuer.js';
 import type { SigningAlgorithm } from '../signing-key.js';
 import { type DevClient, type DevClientConfig, validateDevClients } from './dev-clients.js';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-proof.js';
 import { createTokenEndpoint } from './token-endpoint.js';
 
 /** Options of {@link createDevAuthorizationServer}. */
@@ -36,7 +37,9 @@ export interface DevAuthorizationServer extends TestIssuer {
  * Starts a small OAuth 2.0 authorization server for development, built on the test issuer: the
  * client-credentials grant at `POST ${issuer}/v1/token` with `client_secret_basic`, `client_secret_post` or
  * `private_key_jwt` client authentication, per-client scopes, RFC 6749 error responses, plus the issuer's
- * metadata and JWKS. Works with standard OAuth clients such as `openid-client`.
+ * metadata and JWKS. A client that sends a DPoP proof gets a DPoP-bound token (RFC 9449 §5: `token_type`
+ * `DPoP`, `cnf.jkt`); the metadata advertises `dpop_signing_alg_values_supported`. Works with standard OAuth
+ * clients such as `openid-client`.
  */
 export async function createDevAuthorizationServer(
   options: DevAuthorizationServerOptions,
@@ -51,7 +54,10 @@ export async function createDevAuthorizationServer(
     port: options.port,
     listen: options.listen,
     origin: options.origin,
-    metadata: { scopes_supported: [...new Set(clients.flatMap((client) => client.scopes))] },
+    metadata: {
+      scopes_supported: [...new Set(clients.flatMap((client) => client.scopes))],
+      dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGORITHMS],
+    },
     routes: [
       {
         name: 'token',

@@ -1,11 +1,12 @@
-/** Error codes of RFC 6749 §5.2 that the token endpoint returns. */
+/** Error codes of RFC 6749 §5.2 (and RFC 9449 §5's `invalid_dpop_proof`) that the token endpoint returns. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  | 'invalid_dpop_proof';
 
 /** A token endpoint error, rendered as an RFC 6749 §5.2 JSON response. */
 export class OAuthError extends Error {

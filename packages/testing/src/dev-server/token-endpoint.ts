@@ -2,6 +2,7 @@ import type { AccessTokenProfile } from '../access-token.js';
 import type { TestIssuer } from '../create-test-issuer.js';
 import { authenticateClient } from './authenticate-client.js';
 import type { DevClient } from './dev-clients.js';
+import { checkTokenEndpointProof } from './dpop-proof.js';
 import { grantScopes } from './grant-scopes.js';
 import { OAuthError } from './oauth-error.js';
 import { ReplayCache } from './replay-cache.js';
@@ -31,6 +32,8 @@ async function readForm(request: Request): Promise<URLSearchParams> {
 /**
  * Builds the handler of `POST ${issuer}/v1/token`: the client-credentials grant (RFC 6749 §4.4) with client
  * authentication, scope decisions and RFC 6749 §5.1/§5.2 responses; tokens are minted by the issuer.
+ * With a valid `DPoP` proof (RFC 9449 §5) the token is DPoP-bound: `cnf.jkt` is the proof key's
+ * thumbprint and `token_type` is `DPoP`; an invalid proof is refused with 400 `invalid_dpop_proof`.
  */
 export function createTokenEndpoint(
   config: TokenEndpointConfig,
@@ -53,14 +56,19 @@ export function createTokenEndpoint(
         throw new OAuthError('unauthorized_client', `The client may not use the ${grantType} grant.`);
       }
       const scopes = grantScopes(client, form.get('scope'));
+      const proof = request.headers.get('dpop');
+      const jkt =
+        proof === null
+          ? undefined
+          : await checkTokenEndpointProof(proof, { tokenEndpoint: issuer.tokenEndpoint, replays });
       const clientClaim = config.profile === 'rfc9068' ? 'client_id' : 'cid';
       const accessToken = await issuer.mint(
-        { [clientClaim]: client.client_id },
+        { [clientClaim]: client.client_id, ...(jkt === undefined ? {} : { cnf: { jkt } }) },
         { scopes, expiresIn: config.tokenLifetime, profile: config.profile },
       );
       const body = {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: jkt === undefined ? 'Bearer' : 'DPoP',
         expires_in: config.tokenLifetime,
         scope: scopes.join(' '),
       };
