@@ -324,7 +324,9 @@ export async function explainToken(token: string, options: ExplainOptions): Prom
   });
   stageStep('key', () => {
     const counts =
-      fetched?.type === 'jwks_fetched' ? ` (${fetched.keys} usable keys, ${fetched.ignored} ignored)` : '';
+      fetched?.type === 'jwks_fetched'
+        ? ` (${fetched.keys} usable ${fetched.keys === 1 ? 'key' : 'keys'}, ${fetched.ignored} ignored)`
+        : '';
     return [
       'pass',
       header.kid === undefined
