@@ -177,6 +177,14 @@ export async function devServerCommand(args: string[], io: Io): Promise<number> 
     ]);
   }
 
+  // Handle Ctrl-C before anything is printed: a caller that reacts to the ready line with SIGINT must never
+  // meet Node's default action (killed by the signal, no clean stop).
+  const stopped = new Promise<string>((resolve) => {
+    const stop = (name: string) => () => resolve(name);
+    process.once('SIGINT', stop('SIGINT'));
+    process.once('SIGTERM', stop('SIGTERM'));
+  });
+
   const log = values.quiet ? () => {} : (line: string) => out.line(out.style(`  ${sanitize(line)}`, 'dim'));
   let resolveServer: (server: DevAuthorizationServer) => void = () => {};
   const ready = new Promise<DevAuthorizationServer>((resolve) => {
@@ -248,11 +256,7 @@ export async function devServerCommand(args: string[], io: Io): Promise<number> 
   out.line();
   out.line(`Listening on ${origin}. Ctrl-C stops the server.`);
 
-  const signal = await new Promise<string>((resolve) => {
-    const stop = (name: string) => () => resolve(name);
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
-  });
+  const signal = await stopped;
   await new Promise<void>((resolve) => {
     http.close(() => resolve());
     http.closeAllConnections();
