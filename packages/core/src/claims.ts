@@ -301,6 +301,25 @@ function checkRequirement(claims: Record<string, unknown>, name: string, rule: C
     fail('claim_invalid', name, `claim "${name}" ${describeValue(value)} is not ${describeValue(rule)}`);
 }
 
+/** What every row reads, computed once per token. */
+function claimContext(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  policy: ClaimPolicy,
+  nowMs: number,
+): Context {
+  return {
+    header,
+    claims,
+    policy,
+    now: nowMs / 1000,
+    typ: typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined,
+    audiences: audienceList(claims.aud),
+    clientId: readClientId(claims),
+    scopes: readScopes(claims),
+  };
+}
+
 /**
  * Runs every claim rule against a payload whose signature has already been verified, and returns the
  * claims with the scopes and client id read out. Throws the first `TokenError` found.
@@ -311,16 +330,7 @@ export function checkClaims(
   policy: ClaimPolicy,
   nowMs: number,
 ): CheckedClaims {
-  const ctx: Context = {
-    header,
-    claims,
-    policy,
-    now: nowMs / 1000,
-    typ: typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined,
-    audiences: audienceList(claims.aud),
-    clientId: readClientId(claims),
-    scopes: readScopes(claims),
-  };
+  const ctx = claimContext(header, claims, policy, nowMs);
   for (const [, check] of CHECKS) check(ctx);
   return {
     claims: claims as AccessTokenClaims,
@@ -328,4 +338,35 @@ export function checkClaims(
     clientId: ctx.clientId,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
   };
+}
+
+/** One row of the claim table and what it made of a token (see {@link runClaimChecks}). */
+export interface ClaimCheckResult {
+  /** The row's name in the table: `typ`, `not an ID token`, `iss`, `aud`, `exp`, `nbf`, `iat`, … */
+  readonly name: string;
+  /** Why the row refused the token; `undefined` when it passed. */
+  readonly error: TokenError | undefined;
+}
+
+/**
+ * Runs every row of the claim table on its own and reports each outcome, where {@link checkClaims} stops at
+ * the first failure (`explainToken` uses it to report every claim problem at once). Same rows, same order,
+ * same context, so the first failure reported here is the one `checkClaims` throws.
+ */
+export function runClaimChecks(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  policy: ClaimPolicy,
+  nowMs: number,
+): ClaimCheckResult[] {
+  const ctx = claimContext(header, claims, policy, nowMs);
+  return CHECKS.map(([name, check]) => {
+    try {
+      check(ctx);
+      return { name, error: undefined };
+    } catch (error) {
+      if (error instanceof TokenError) return { name, error };
+      throw error;
+    }
+  });
 }

@@ -3,6 +3,10 @@
  * authorization servers, RFC 9068 issuers). The whole public API is declared here.
  */
 export { createVerifier } from './verifier.js';
+export { explainToken, formatDuration } from './explain.js';
+export type { ExplainOptions, ExplainStep, ExplainStepStatus, TokenExplanation } from './explain.js';
+export { inspectIssuer } from './inspect-issuer.js';
+export type { InspectedKey, InspectedRequest, IssuerInspection } from './inspect-issuer.js';
 export { TokenError, ConfigError, isTokenError, TOKEN_ERROR_CODES } from './errors.js';
 export type { TokenErrorCode, TokenErrorDetails } from './errors.js';
 export { hasScopes, assertScopes, readScopes } from './scopes.js';
