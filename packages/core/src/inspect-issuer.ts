@@ -293,15 +293,23 @@ export async function inspectIssuer(options: VerifierOptions): Promise<IssuerIns
 
   const jwksRecording = recordings.findLast((r) => r.purpose === 'jwks');
   const keys = inspectKeys(parseJson(jwksRecording?.body), resolved.algorithms);
-  const failure = fetchFailed?.type === 'jwks_fetch_failed' ? fetchFailed : undefined;
+  // A well-formed set with no usable key is installed (it is authoritative) but refuses every token.
+  const unusable = events.find((e) => e.type === 'jwks_no_usable_key');
+  const failure =
+    fetchFailed?.type === 'jwks_fetch_failed'
+      ? fetchFailed
+      : unusable?.type === 'jwks_no_usable_key' && error
+        ? { reason: 'no_usable_keys', error: error.message }
+        : undefined;
+  const loaded = fetched !== undefined && unusable === undefined;
   const jwks: IssuerInspection['jwks'] =
     jwksUri === undefined
       ? { status: 'skip', keys }
       : {
-          status: fetched ? 'pass' : 'fail',
+          status: loaded ? 'pass' : 'fail',
           uri: jwksUri,
           keys,
-          ...(fetched || !failure ? {} : { reason: failure.reason, error: failure.error }),
+          ...(loaded || !failure ? {} : { reason: failure.reason, error: failure.error }),
         };
 
   const accepts: { alg: Algorithm; kids: (string | undefined)[] }[] = [];
