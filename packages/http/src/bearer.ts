@@ -39,10 +39,17 @@ export function singleValue(value: HeaderValue): string | undefined | null {
   return value.length === 1 ? value[0] : null;
 }
 
-/** `Bearer <b64token>` with one space and nothing around it: the usual header, read in one pass. */
+/**
+ * `Bearer <b64token>` with one space and nothing around it: the usual header, read in one pass. A
+ * regular expression because irregexp's compiled code reads a token about twice as fast as a
+ * `charCodeAt` loop; it is anchored and has no ambiguous repetition, so it is linear (backtracking
+ * gives back at most the characters of one run, once), which `test/redos` checks. Every other header
+ * goes through the scanner of `authorization.ts`.
+ */
+const PLAIN_BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+
 function plainBearer(header: string): string | undefined {
-  if (header.length > 7 && header.startsWith('Bearer ') && isToken68(header, 7)) return header.slice(7);
-  return undefined;
+  return PLAIN_BEARER.exec(header)?.[1];
 }
 
 /**
