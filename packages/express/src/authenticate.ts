@@ -2,7 +2,7 @@ import type { Verifier } from '@scopeguard/core';
 import { ConfigError } from '@scopeguard/core';
 import {
   type AuthInfo,
-  authenticateRequest,
+  authenticateRequestCallback,
   createGuard,
   type GuardOptions,
   nodeRequest,
@@ -21,8 +21,9 @@ export type AuthenticateOptions = GuardOptions<ScopeguardRequest>;
 /**
  * Authenticates one Express request through the HTTP layer: on success sets `req.auth`, records the
  * request as authenticated and calls `onAuthenticated` (with `undefined` when `optional` let a
- * token-less request through), or `next()` when there is none; a refusal is answered here; an unexpected (non-`TokenError`) error
- * goes to `next(error)`. Never throws, never leaves a promise unhandled.
+ * token-less request through), or `next()` when there is none. A refusal is answered here; an
+ * unexpected (non-`TokenError`) error goes to `next(error)`. Never throws, never leaves a promise
+ * unhandled.
  */
 export function authenticateExpressRequest(
   verifier: Verifier,
@@ -32,19 +33,24 @@ export function authenticateExpressRequest(
   next: NextFunction,
   onAuthenticated?: (auth: AuthInfo | undefined) => void,
 ): void {
-  authenticateRequest(verifier, settings, nodeRequest(req), req).then((outcome) => {
-    if (!outcome.ok) {
-      sendRefusal(res, next, outcome);
-      return;
-    }
-    const auth = outcome.auth;
-    req.auth = auth;
-    setRequestState(req, { auth, settings });
-    // An exception thrown further down the chain is Express's to handle, and must not be mistaken for
-    // a verification failure: `next` is the rejection handler of the layer's promise only.
-    if (onAuthenticated === undefined) next();
-    else onAuthenticated(auth);
-  }, next);
+  authenticateRequestCallback(
+    verifier,
+    settings,
+    nodeRequest(req),
+    req,
+    (outcome) => {
+      if (!outcome.ok) {
+        sendRefusal(res, next, outcome);
+        return;
+      }
+      const auth = outcome.auth;
+      req.auth = auth;
+      setRequestState(req, { auth, settings });
+      if (onAuthenticated === undefined) next();
+      else onAuthenticated(auth);
+    },
+    next,
+  );
 }
 
 /**

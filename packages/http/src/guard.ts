@@ -49,6 +49,49 @@ export function refuse<R>(failure: AuthFailure, settings: ResolvedSettings<R>, r
   return { ok: false, failure, answer: renderAnswer(failure, settings, request) };
 }
 
+/** What the synchronous part of authentication found: an outcome already, or a verification under way. */
+type Started =
+  | { readonly outcome: AuthOutcome }
+  | { readonly token: string; readonly pending: Promise<VerifiedToken> };
+
+function start<R>(
+  verifier: Verifier,
+  settings: ResolvedSettings<R>,
+  request: HttpRequest,
+  context: R,
+): Started {
+  const found = findBearerToken(request, settings);
+  if (found.kind === 'malformed') {
+    return { outcome: refuse(invalidRequest(found.description), settings, context) };
+  }
+  if (found.kind === 'none') {
+    return { outcome: settings.optional ? ANONYMOUS : refuse(noCredentials(), settings, context) };
+  }
+  const token = found.token;
+  let pending: Promise<VerifiedToken>;
+  try {
+    pending = verifier.verify(token);
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  return { token, pending };
+}
+
+function granted(verified: VerifiedToken, token: string): AuthOutcome {
+  return { ok: true, auth: toAuthInfo(verified, token), headers: NO_HEADERS };
+}
+
+/** The outcome for a verification error, or undefined when it is not a `TokenError` (unexpected). */
+function refusedFor<R>(
+  error: unknown,
+  token: string,
+  settings: ResolvedSettings<R>,
+  context: R,
+): AuthOutcome | undefined {
+  if (!isTokenError(error)) return undefined;
+  return refuse(failureFromTokenError(error, settings.retryAfter, token, settings), settings, context);
+}
+
 /**
  * Authenticates one request: finds its bearer token (RFC 6750 §2; a repeated `Authorization` header
  * or a token sent two ways is 400), verifies it with the core, and resolves with
@@ -68,25 +111,55 @@ export function authenticateRequest<R>(
   request: HttpRequest,
   context: R,
 ): Promise<AuthOutcome> {
-  const found = findBearerToken(request, settings);
-  if (found.kind === 'malformed') {
-    return Promise.resolve(refuse(invalidRequest(found.description), settings, context));
-  }
-  if (found.kind === 'none') {
-    return Promise.resolve(settings.optional ? ANONYMOUS : refuse(noCredentials(), settings, context));
-  }
-  const token = found.token;
-  let pending: Promise<VerifiedToken>;
-  try {
-    pending = verifier.verify(token);
-  } catch (error) {
-    pending = Promise.reject(error);
-  }
+  const started = start(verifier, settings, request, context);
+  if ('outcome' in started) return Promise.resolve(started.outcome);
+  const { token, pending } = started;
   return pending.then(
-    (verified): AuthOutcome => ({ ok: true, auth: toAuthInfo(verified, token), headers: NO_HEADERS }),
-    (error: unknown): AuthOutcome => {
-      if (!isTokenError(error)) throw error;
-      return refuse(failureFromTokenError(error, settings.retryAfter, token, settings), settings, context);
+    (verified) => granted(verified, token),
+    (error: unknown) => {
+      const outcome = refusedFor(error, token, settings, context);
+      if (outcome === undefined) throw error;
+      return outcome;
+    },
+  );
+}
+
+/**
+ * {@link authenticateRequest} for callback-style frameworks (Express, Connect): the same outcomes, given
+ * to `onOutcome` (at once when no verification is needed, as a missing or malformed header), and an
+ * unexpected error to `onError`. One promise hop fewer per request than chaining on the promise form.
+ */
+export function authenticateRequestCallback<R>(
+  verifier: Verifier,
+  settings: ResolvedSettings<R>,
+  request: HttpRequest,
+  context: R,
+  onOutcome: (outcome: AuthOutcome) => void,
+  onError: (error: unknown) => void,
+): void {
+  const started = start(verifier, settings, request, context);
+  if ('outcome' in started) {
+    onOutcome(started.outcome);
+    return;
+  }
+  const { token, pending } = started;
+  pending.then(
+    (verified) => {
+      let outcome: AuthOutcome;
+      try {
+        outcome = granted(verified, token);
+      } catch (error) {
+        onError(error);
+        return;
+      }
+      // Outside the try: an exception thrown by what runs next belongs to the framework, and must not be
+      // mistaken for a verification failure.
+      onOutcome(outcome);
+    },
+    (error: unknown) => {
+      const outcome = refusedFor(error, token, settings, context);
+      if (outcome === undefined) onError(error);
+      else onOutcome(outcome);
     },
   );
 }

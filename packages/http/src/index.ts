@@ -34,6 +34,7 @@ export {
 } from './env-config.js';
 export {
   authenticateRequest,
+  authenticateRequestCallback,
   authorizeRequest,
   createGuard,
   type Guard,
