@@ -1,7 +1,7 @@
 import { ConfigError, type Verifier } from '@scopeguard/core';
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGuard } from './guard.js';
+import { authenticateRequestCallback, createGuard } from './guard.js';
 import { scopeRule } from './scope-rule.js';
 import type { AuthOutcome, AuthRefused, HeaderValue, HttpRequest } from './types.js';
 
@@ -185,5 +185,55 @@ describe('createGuard().authorize', () => {
     expect(guardFor().authorize(undefined, scopeRule({ allOf: ['a'] }), { id: 'r' })?.answer.status).toBe(
       401,
     );
+  });
+});
+
+describe('authenticateRequestCallback', () => {
+  it('answers at once when no verification is needed, later with the verified token', async () => {
+    const { verifier, settings } = guardFor();
+    const seen: AuthOutcome[] = [];
+    authenticateRequestCallback(
+      verifier,
+      settings,
+      request(),
+      { id: 'r' },
+      (o) => seen.push(o),
+      () => {},
+    );
+    expect(seen.map((o) => o.ok)).toEqual([false]);
+    const token = await issuer.mint();
+    const outcome = await new Promise<AuthOutcome>((resolve, reject) =>
+      authenticateRequestCallback(
+        verifier,
+        settings,
+        request(`Bearer ${token}`),
+        { id: 'r' },
+        resolve,
+        reject,
+      ),
+    );
+    expect(outcome.ok && outcome.auth?.token).toBe(token);
+  });
+
+  it('gives a refused token to onOutcome and an unexpected error to onError', async () => {
+    const { verifier, settings } = guardFor();
+    const expired = await issuer.mint({}, { expiresIn: -3600 });
+    const outcome = await new Promise<AuthOutcome>((resolve, reject) =>
+      authenticateRequestCallback(
+        verifier,
+        settings,
+        request(`Bearer ${expired}`),
+        { id: 'r' },
+        resolve,
+        reject,
+      ),
+    );
+    expect(refused(outcome).answer.status).toBe(401);
+    const broken: Verifier = { ...verifier, verify: () => Promise.reject(new Error('boom')) };
+    const error = await new Promise((resolve) =>
+      authenticateRequestCallback(broken, settings, request('Bearer a.b.c'), { id: 'r' }, resolve, resolve),
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('boom');
   });
 });
