@@ -44,7 +44,7 @@ export function singleValue(value: HeaderValue): string | undefined | null {
  * regular expression because irregexp's compiled code reads a token about twice as fast as a
  * `charCodeAt` loop; it is anchored and has no ambiguous repetition, so it is linear (backtracking
  * gives back at most the characters of one run, once), which `test/redos` checks. Every other header
- * goes through the scanner of `authorization.ts`.
+ * goes through `parseAuthorization`.
  */
 const PLAIN_BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 
