@@ -9,7 +9,7 @@ import {
   type ResolvedSettings,
 } from '@scopeguard/http';
 import { setRequestState } from './request-state.js';
-import { sendRefusal } from './send-answer.js';
+import { sendRefusal, setHeaders } from './send-answer.js';
 import type { Middleware, NextFunction, ScopeguardRequest, ScopeguardResponse } from './types.js';
 
 /**
@@ -43,6 +43,8 @@ export function authenticateExpressRequest(
         sendRefusal(res, next, outcome);
         return;
       }
+      // Headers the layer adds to the application's response (none yet; a DPoP-Nonce later).
+      setHeaders(res, outcome.headers);
       const auth = outcome.auth;
       req.auth = auth;
       setRequestState(req, { auth, settings });

@@ -1,5 +1,13 @@
-import type { AuthRefused, HttpAnswer } from '@scopeguard/http';
+import type { AuthRefused, HttpAnswer, ResponseHeaders } from '@scopeguard/http';
 import type { NextFunction, ScopeguardResponse } from './types.js';
+
+/** Sets each header; a list is sent as one field line per entry (several challenges), a one-entry list as a plain value. */
+export function setHeaders(res: ScopeguardResponse, headers: ResponseHeaders): void {
+  for (const name in headers) {
+    const value = headers[name] as string | readonly string[];
+    res.setHeader(name, typeof value === 'string' || value.length !== 1 ? value : (value[0] as string));
+  }
+}
 
 /**
  * Writes a layer answer with Node's `ServerResponse` API only (the same under Express 4 and 5):
@@ -9,11 +17,7 @@ import type { NextFunction, ScopeguardResponse } from './types.js';
 export function sendAnswer(res: ScopeguardResponse, answer: HttpAnswer): boolean {
   if (res.headersSent) return false;
   res.statusCode = answer.status;
-  const headers = answer.headers;
-  for (const name in headers) {
-    const value = headers[name] as string | readonly string[];
-    res.setHeader(name, typeof value === 'string' || value.length !== 1 ? value : (value[0] as string));
-  }
+  setHeaders(res, answer.headers);
   const body = answer.body;
   if (body === undefined) {
     res.setHeader('Content-Length', '0');
