@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { sendAnswer } from './send-answer.js';
@@ -19,12 +19,19 @@ describe('sendAnswer', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      expect(response.status).toBe(401);
-      // WHATWG Headers joins repeated field lines with ", ".
-      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api", DPoP algs="ES256"');
-      expect(response.headers.get('content-length')).toBe('24');
-      expect(await response.text()).toBe('{"error":"unauthorized"}');
+      const response = await new Promise<IncomingMessage>((resolve, reject) =>
+        get({ host: '127.0.0.1', port, path: '/' }, resolve).on('error', reject),
+      );
+      let body = '';
+      for await (const chunk of response) body += String(chunk);
+      expect(response.statusCode).toBe(401);
+      const lines = response.rawHeaders.filter(
+        (_, i) => i % 2 === 0 && response.rawHeaders[i] === 'WWW-Authenticate',
+      );
+      expect(lines).toHaveLength(2);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="api", DPoP algs="ES256"');
+      expect(response.headers['content-length']).toBe('24');
+      expect(body).toBe('{"error":"unauthorized"}');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
