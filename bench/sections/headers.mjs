@@ -9,7 +9,7 @@ import { median, roundRobin, syncRate, withTimeout } from '../lib/common.mjs';
 import { mintDistinct } from '../lib/tokens.mjs';
 import { startServer, stopServer, usage } from './http.mjs';
 
-/** Header shapes of `size` characters (the normal one is the token's own size). */
+/** Header shapes of `size` characters (the normal one is the token's own size, one list is 4 KiB). */
 export function hostileHeaders(token, size) {
   const fill = (unit, room) => unit.repeat(Math.ceil(room / unit.length)).slice(0, Math.max(0, room));
   return [
@@ -17,7 +17,11 @@ export function hostileHeaders(token, size) {
     ['spaces in the middle: x, spaces, y (the F3 case)', `x${fill(' ', size - 2)}y`],
     ['Bearer, spaces and tabs, then junk', `Bearer${fill(' \t', size - 7)}$`],
     ['Bearer <token>, spaces, junk', `Bearer ${token}${fill(' ', size - token.length - 8)}x`],
-    ['Digest-like list of auth-params', `Digest ${fill('a=b, ', size - 10)}c=d`],
+    [
+      'Digest-like list of auth-params (not read through: over 4,096)',
+      `Digest ${fill('a=b, ', size - 10)}c=d`,
+    ],
+    ['Digest-like list, 4,093 characters (about the longest examined)', `Digest ${'a=b, '.repeat(818)}c=d`],
     ['quoted-string with escapes, unterminated', `Digest a="${fill('\\"', size - 10)}`],
   ];
 }

@@ -46,6 +46,18 @@ describe('findBearerToken: header lists', () => {
     );
   });
 
+  it('examines auth-param lists of another scheme up to 4,096 characters, and refuses longer ones', () => {
+    const list = (n: number) => `Digest ${Array.from({ length: n }, (_, i) => `p${i}=v`).join(', ')}`;
+    const short = list(500); // about 3,800 characters of parameters
+    expect(short.length - 'Digest '.length).toBeLessThanOrEqual(4096);
+    expect(findBearerToken(request({ authorization: short }))).toEqual({ kind: 'none' });
+    expect(findBearerToken(request({ authorization: list(1000) })).kind).toBe('malformed');
+    // A long token68 of another scheme (a Kerberos ticket) is still "not ours", not malformed.
+    expect(findBearerToken(request({ authorization: `Negotiate ${'A'.repeat(12_000)}==` }))).toEqual({
+      kind: 'none',
+    });
+  });
+
   it('ignores a repeated content type rather than guess which one the body parser used', () => {
     const form = 'application/x-www-form-urlencoded';
     const result = findBearerToken(
