@@ -1,5 +1,5 @@
 // scopeguard benchmark: `pnpm bench` (= pnpm build && node bench/run.mjs).
-//   node bench/run.mjs [--quick] [--only=verify,http,redis,keys,memory]
+//   node bench/run.mjs [--quick] [--only=verify,http,headers,redis,keys,memory]
 // Loopback only (every server on 127.0.0.1:0), bounded in time. Prints Markdown tables on stdout and writes
 // bench/RESULTS.md (bench/RESULTS.quick.md with --quick, bench/RESULTS.partial.md with --only). Failing targets are reported, not hidden; the
 // exit code is 0 unless the harness crashed.
@@ -7,7 +7,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmtInt, fmtMs, fmtRatio, machine, packageVersion, table } from './lib/common.mjs';
 
-const SECTIONS = ['verify', 'http', 'redis', 'keys', 'memory'];
+const SECTIONS = ['verify', 'http', 'headers', 'redis', 'keys', 'memory'];
 const argv = process.argv.slice(2);
 const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
 if (unknown.length > 0) {
@@ -43,6 +43,18 @@ const CONFIG = quick
         latencySamples: 200,
       },
       http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
+      headers: {
+        size: 16_384,
+        httpSize: 16_000,
+        runs: 2,
+        runMs: 100,
+        warmupMs: 50,
+        oldTrimCalls: 1,
+        connections: 10,
+        seconds: 0.5,
+        warmupSeconds: 0.2,
+        rounds: 1,
+      },
       keys: {
         cooldownMs: 300,
         maxAgeMs: 300,
@@ -75,6 +87,19 @@ const CONFIG = quick
         latencySamples: 2000,
       },
       http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
+      // 16 KiB headers in-process; 16,000 characters over HTTP (Node's default limit is 16 KiB for all headers).
+      headers: {
+        size: 16_384,
+        httpSize: 16_000,
+        runs: 5,
+        runMs: 300,
+        warmupMs: 100,
+        oldTrimCalls: 3,
+        connections: 10,
+        seconds: 1.5,
+        warmupSeconds: 0.5,
+        rounds: 3,
+      },
       keys: {
         cooldownMs: 1000,
         maxAgeMs: 1000,
@@ -97,6 +122,7 @@ async function main() {
   try {
     await import('@scopeguard/core');
     await import('@scopeguard/express');
+    await import('@scopeguard/http');
     await import('@scopeguard/testing');
   } catch (error) {
     console.error(`cannot load the built packages (run \`pnpm build\` first): ${error.message}`);
@@ -104,6 +130,7 @@ async function main() {
   }
   const { concurrency, verifyThroughput } = await import('./sections/verify.mjs');
   const { httpOverhead } = await import('./sections/http.mjs');
+  const { headerCost } = await import('./sections/headers.mjs');
   const { keyEvents } = await import('./sections/keys.mjs');
   const { memory } = await import('./sections/memory.mjs');
   const { redisReplay } = await import('./sections/redis.mjs');
@@ -140,6 +167,10 @@ async function main() {
   if (only.includes('http')) {
     log('HTTP overhead');
     await guard('http', () => httpOverhead(CONFIG.http, log));
+  }
+  if (only.includes('headers')) {
+    log('hostile Authorization headers');
+    await guard('headers', () => headerCost(CONFIG.headers, log));
   }
   if (only.includes('redis')) {
     log('Redis replay store');
@@ -203,7 +234,7 @@ function render(results, crashes) {
   out.push(`- Node ${m.node}, libuv threadpool ${m.uvThreadpool}`);
   const v = (name) => `${name} ${packageVersion(name)}`;
   out.push(
-    `- Versions: ${['@scopeguard/core', '@scopeguard/express', '@scopeguard/testing'].map(v).join(', ')} (dist built ${distTime('core')}); ${['jose', '@okta/jwt-verifier', 'fast-jwt', 'express', 'express-oauth2-jwt-bearer', 'express-jwt', 'jwks-rsa', 'autocannon'].map(v).join(', ')}`,
+    `- Versions: ${['@scopeguard/core', '@scopeguard/http', '@scopeguard/express', '@scopeguard/testing'].map(v).join(', ')} (dist built ${distTime('core')}); ${['jose', '@okta/jwt-verifier', 'fast-jwt', 'express', 'express-oauth2-jwt-bearer', 'express-jwt', 'jwks-rsa', 'autocannon'].map(v).join(', ')}`,
   );
   out.push(
     '- Everything on loopback (127.0.0.1, port 0). The machine may be shared: absolute figures are noisy; ratios are measured in the same run, round-robin, so they are more stable than the absolutes.',
@@ -378,6 +409,51 @@ function render(results, crashes) {
         '',
       );
     }
+  }
+
+  if (results.headers) {
+    const r = results.headers;
+    out.push('## Hostile Authorization headers (issue 11, F3)', '');
+    out.push(
+      `Parsing alone: \`findBearerToken\` of @scopeguard/http per header shape (${r.size.toLocaleString('en-US')} characters; the normal one is a real token), round-robin, median. For contrast, the regex trim \`/^[ \\t]+|[ \\t]+$/g\` that parsed these headers before took **${fmtMs(r.oldTrimMs, 1)}** on the F3 shape (median of ${r.oldTrimCalls} calls).`,
+      '',
+    );
+    out.push(
+      table(
+        ['header', 'characters', 'verdict', 'µs per parse', '× normal'],
+        r.parse.map((row) => [
+          row.name,
+          fmtInt(row.length),
+          row.verdict,
+          row.microseconds.toFixed(2),
+          fmtRatio(row.ratio),
+        ]),
+      ),
+      '',
+    );
+    out.push(
+      `Whole request: the scopeguard Express app of the http section, server CPU per request (median of the rounds), ${r.httpSize.toLocaleString('en-US')}-character headers (Node's default header limit is 16 KiB in all).`,
+      '',
+    );
+    out.push(
+      table(
+        ['header', 'characters', 'status', 'server CPU µs/req', '× normal'],
+        r.http.map((row) => [
+          row.name,
+          fmtInt(row.length),
+          row.statuses.join(', '),
+          row.cpu.toFixed(0),
+          fmtRatio(row.ratio),
+        ]),
+      ),
+      '',
+    );
+    const worst = Math.max(...r.http.slice(1).map((row) => row.ratio));
+    target(
+      'headers: a 16 KiB hostile Authorization header costs ≤ 1.5 × the server CPU of a normal request',
+      worst <= 1.5,
+      `worst ${fmtRatio(worst)}`,
+    );
   }
 
   if (results.keys) {

@@ -17,7 +17,7 @@ export const HTTP_VARIANTS = [
   ['okta', '@okta/jwt-verifier middleware'],
 ];
 
-function startServer(variant, issuer, maxMs) {
+export function startServer(variant, issuer, maxMs) {
   const child = fork(SERVER, [variant, issuer.issuer, issuer.jwksUri, issuer.audience], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_SERVER_MAX_MS: String(maxMs) },
@@ -30,7 +30,7 @@ function startServer(variant, issuer, maxMs) {
   return { child, ready: withTimeout(ready, 15_000, `starting http-server ${variant}`) };
 }
 
-function stopServer(child) {
+export function stopServer(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -43,7 +43,7 @@ function stopServer(child) {
 }
 
 /** The server's CPU time (µs) and requests served so far, asked over IPC. */
-function usage(child) {
+export function usage(child) {
   const answer = new Promise((resolve) => {
     const onMessage = (message) => {
       if (message?.type !== 'usage') return;

@@ -443,6 +443,28 @@ describe.each(frameworks)('$name', ({ create, router }) => {
       expect(bothFail.headers['www-authenticate']).toMatch(/^Bearer realm="both", .*scope="a x y"$/);
     });
 
+    it('says in a 403 whether all of the scopes or one of them is needed', async () => {
+      const { agent } = await appWith({}, (app) => {
+        app.get('/all', requireScope('a', 'b'), echo);
+        app.get('/any', requireAnyScope('a', 'b'), echo);
+      });
+      const none = `Bearer ${await issuer.mint({}, { scopes: ['z'] })}`;
+      const all = await agent.get('/all').set('Authorization', none).expect(403);
+      expect(all.body.error_description).toBe('This resource requires all of these scopes: a, b');
+      const any = await agent.get('/any').set('Authorization', none).expect(403);
+      expect(any.body.error_description).toBe('This resource requires one of these scopes: a, b');
+      expect(any.headers['www-authenticate']).toBe(
+        'Bearer realm="api", error="insufficient_scope", error_description="This resource requires one of these scopes: a, b", scope="a b"',
+      );
+    });
+
+    it("points requireScope('read write') to requireScope('read', 'write')", () => {
+      expect(() => requireScope('read write')).toThrow(
+        "to require several scopes, pass each one separately: requireScope('read', 'write')",
+      );
+      expect(() => requireAnyScope('read write')).toThrow("requireAnyScope('read', 'write')");
+    });
+
     it('route-level use works the same', async () => {
       const app = create();
       app.get('/x', authenticate({ verifier }), requireScope('customScope'), echo);
@@ -628,6 +650,51 @@ describe.each(frameworks)('$name', ({ create, router }) => {
         .get('/echo')
         .set('Authorization', `Bearer ${await issuer.mint({}, { scopes: ['customScope'] })}`)
         .expect(200);
+    });
+
+    it('reads SCOPEGUARD_* at the first request: import app, then dotenv.config(), works', async () => {
+      // The app is built with no SCOPEGUARD_* set (as when it is imported before dotenv runs) …
+      const app = create();
+      app.use(requireScope('customScope'));
+      app.get('/echo', echo);
+      const agent = await serve(app);
+      // … and the environment is filled afterwards.
+      stubEnv();
+      const token = await issuer.mint({}, { scopes: ['customScope'] });
+      expect(
+        (await agent.get('/echo').set('Authorization', `Bearer ${token}`).expect(200)).body.auth.token,
+      ).toBe(token);
+      await agent.get('/echo').expect(401);
+    });
+
+    it('answers a bad environment found at the first request with next(ConfigError), reported once, and recovers once fixed', async () => {
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      try {
+        const app = create();
+        const seen: unknown[] = [];
+        app.use(requireScope('customScope'));
+        app.get('/echo', echo);
+        app.use(errorHandler(seen));
+        const agent = await serve(app);
+        // Reported once per process and cause: a host of its own for each run of this test.
+        const bad = `http://issuer-${Math.random().toString(36).slice(2)}.invalid/oauth2/default`;
+        vi.stubEnv('SCOPEGUARD_ISSUER', bad);
+        vi.stubEnv('SCOPEGUARD_AUDIENCE', 'api://default');
+        const token = await issuer.mint({}, { scopes: ['customScope'] });
+        for (let i = 0; i < 2; i++) {
+          const res = await agent.get('/echo').set('Authorization', `Bearer ${token}`).expect(500);
+          expect(res.body.message).toMatch(/^SCOPEGUARD_ISSUER: /);
+        }
+        expect(seen).toHaveLength(2);
+        expect(seen[0]).toBeInstanceOf(ConfigError);
+        const reports = warn.mock.calls.filter(([message]) => String(message).includes(bad));
+        expect(reports).toHaveLength(1);
+        expect(reports[0]?.[1]).toMatchObject({ code: 'SCOPEGUARD_CONFIG' });
+        stubEnv();
+        await agent.get('/echo').set('Authorization', `Bearer ${token}`).expect(200);
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 

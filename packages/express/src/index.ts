@@ -1,21 +1,15 @@
 /**
- * `@scopeguard/express`: Express 4 and 5 middleware over `@scopeguard/core`. Bearer token in
- * (RFC 6750 §2), `req.auth` or an RFC 6750 §3 answer out, scopes per route. The adapter never decodes
- * a token nor touches a key: verification is entirely the core's.
+ * `@scopeguard/express`: Express 4 and 5 middleware over `@scopeguard/core`, a thin adapter over the
+ * framework-neutral `@scopeguard/http` layer. Bearer token in (RFC 6750 §2), `req.auth` or an RFC 6750
+ * §3 answer out, scopes per route. The adapter never decodes a token nor touches a key, and holds no
+ * HTTP rule of its own: it translates Express's request in and the layer's answer out.
  *
  * @packageDocumentation
  */
 
 export { type AuthenticateOptions, authenticate } from './authenticate.js';
 export { type BearerExtraction, type BearerLocations, extractBearerToken } from './bearer.js';
-export {
-  ENV_VARIABLES,
-  type Environment,
-  verifierFromEnv,
-  verifierOptionsFromEnv,
-} from './env-config.js';
 export { type RequireScopeOptions, requireAnyScope, requireScope } from './require-scope.js';
-export { challenge, defaultErrorBody, failureFromTokenError, sanitizeDescription } from './rfc6750.js';
 export type {
   AdapterOptions,
   AuthErrorCode,
@@ -27,3 +21,15 @@ export type {
   ScopeguardRequest,
   ScopeguardResponse,
 } from './types.js';
+// Implemented once in the HTTP layer; re-exported so that code written against earlier versions of this
+// package keeps working.
+export {
+  challenge,
+  defaultErrorBody,
+  ENV_VARIABLES,
+  type Environment,
+  failureFromTokenError,
+  sanitizeDescription,
+  verifierFromEnv,
+  verifierOptionsFromEnv,
+} from '@scopeguard/http';

@@ -1,12 +1,12 @@
-import type { ResolvedSettings } from './settings.js';
-import type { AuthInfo } from './types.js';
+import type { AuthInfo, ResolvedSettings } from '@scopeguard/http';
+import type { ScopeguardRequest } from './types.js';
 
 /** What the adapter remembers about a request it has authenticated (or let through as optional). */
 export interface RequestState {
   /** The token it verified, or undefined after an optional pass without a token. */
   readonly auth: AuthInfo | undefined;
   /** The settings of the middleware that authenticated (realm, error body, …). */
-  readonly settings: ResolvedSettings;
+  readonly settings: ResolvedSettings<ScopeguardRequest>;
 }
 
 // Kept on the request under a registered symbol, so every copy of this package (ESM and CJS builds loaded

@@ -1,12 +1,19 @@
-import { assertScopes, ConfigError, isTokenError, type Verifier } from '@scopeguard/core';
-import { authenticateRequest, fail } from './authenticate.js';
-import { ENV_VARIABLES, hasEnvConfig, verifierFromEnv } from './env-config.js';
+import { ConfigError } from '@scopeguard/core';
+import {
+  type AuthInfo,
+  authorizeRequest,
+  ENV_VARIABLES,
+  envVerifierSource,
+  type ResolvedSettings,
+  resolveSettings,
+  type ScopeRule,
+  scopeRuleFromArguments,
+} from '@scopeguard/http';
+import { authenticateExpressRequest } from './authenticate.js';
 import { getRequestState } from './request-state.js';
-import { failureFromTokenError, isValidScopeToken, noCredentials } from './rfc6750.js';
-import { type ResolvedSettings, resolveSettings } from './settings.js';
+import { sendRefusal } from './send-answer.js';
 import type {
   AdapterOptions,
-  AuthInfo,
   Middleware,
   NextFunction,
   ScopeguardRequest,
@@ -26,58 +33,6 @@ export interface RequireScopeOptions extends Omit<AdapterOptions, 'optional'> {
   anyOf?: readonly string[];
 }
 
-interface Requirement {
-  allOf?: readonly string[];
-  anyOf?: readonly string[];
-}
-
-function checkScopes(name: 'allOf' | 'anyOf', scopes: unknown): readonly string[] | undefined {
-  if (scopes === undefined) return undefined;
-  if (!Array.isArray(scopes) || scopes.length === 0) {
-    throw new ConfigError(name, 'must be a non-empty list of scope names');
-  }
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !isValidScopeToken(scope)) {
-      throw new ConfigError(
-        name,
-        `${JSON.stringify(scope)} is not a valid scope name (RFC 6750 scope-token)`,
-      );
-    }
-  }
-  return Object.freeze([...scopes]);
-}
-
-function normalize(
-  args: readonly unknown[],
-  mode: 'allOf' | 'anyOf',
-): { requirement: Requirement; options: RequireScopeOptions } {
-  const first = args[0];
-  if (args.length === 1 && typeof first === 'object' && first !== null && !Array.isArray(first)) {
-    const options = first as RequireScopeOptions;
-    const allOf = checkScopes('allOf', options.allOf);
-    const anyOf = checkScopes('anyOf', options.anyOf);
-    if (allOf === undefined && anyOf === undefined) {
-      throw new ConfigError('scopes', 'requireScope({ ... }) needs allOf and/or anyOf');
-    }
-    const requirement: Requirement = {};
-    if (allOf) requirement.allOf = allOf;
-    if (anyOf) requirement.anyOf = anyOf;
-    return { requirement, options };
-  }
-  if (args.length === 0) throw new ConfigError('scopes', 'at least one scope is required');
-  const scopes = checkScopes(mode, args);
-  return { requirement: { [mode]: scopes }, options: {} };
-}
-
-/**
- * The verifier a self-authenticating `requireScope` uses: built from the environment at creation
- * when any `SCOPEGUARD_*` variable is set (so a missing or wrong one fails at startup, naming it),
- * otherwise undefined (an `authenticate` is expected to run first; checked per request).
- */
-function envVerifierAtCreation(): Verifier | undefined {
-  return hasEnvConfig() ? verifierFromEnv() : undefined;
-}
-
 function missingAuthenticate(): ConfigError {
   return new ConfigError(
     ENV_VARIABLES.issuer,
@@ -86,43 +41,41 @@ function missingAuthenticate(): ConfigError {
   );
 }
 
-function createScopeMiddleware(requirement: Requirement, options: RequireScopeOptions): Middleware {
+function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): Middleware {
   const explicit: AdapterOptions = {
     realm: options.realm,
     errorBody: options.errorBody,
     allowQueryToken: options.allowQueryToken,
     allowBodyToken: options.allowBodyToken,
     retryAfter: options.retryAfter,
+    exposeErrorDetails: options.exposeErrorDetails,
   };
   const own = resolveSettings({ ...explicit, optional: false });
-  const envVerifier = envVerifierAtCreation();
+  // Read at creation only when SCOPEGUARD_* is already set (then validated now); otherwise at the first
+  // request that needs it, so `import app` before `dotenv.config()` works.
+  const env = envVerifierSource({ unconfigured: missingAuthenticate });
   const overrides = Object.values(explicit).some((value) => value !== undefined);
-  const requiredScopes = Object.freeze([...(requirement.allOf ?? []), ...(requirement.anyOf ?? [])]);
+  // This middleware's options over the settings of the authenticate() that ran, remembered for the last one seen.
+  let base: ResolvedSettings<ScopeguardRequest> | undefined;
+  let merged: ResolvedSettings<ScopeguardRequest> = own;
+  const withOverrides = (settings: ResolvedSettings<ScopeguardRequest>) => {
+    if (settings !== base) {
+      merged = resolveSettings(explicit, settings);
+      base = settings;
+    }
+    return merged;
+  };
 
   const check = (
     auth: AuthInfo | undefined,
-    settings: ResolvedSettings,
+    settings: ResolvedSettings<ScopeguardRequest>,
     req: ScopeguardRequest,
     res: ScopeguardResponse,
     next: NextFunction,
   ): void => {
-    if (auth === undefined) {
-      fail(req, res, next, noCredentials(), settings);
-      return;
-    }
-    try {
-      assertScopes(auth, requirement);
-    } catch (error) {
-      if (isTokenError(error)) {
-        // The challenge lists what this route needs, whatever subset the core chose to report.
-        const failure = { ...failureFromTokenError(error, settings.retryAfter, auth.token), requiredScopes };
-        fail(req, res, next, failure, settings);
-      } else {
-        next(error);
-      }
-      return;
-    }
-    next();
+    const refused = authorizeRequest(auth, rule, settings, req);
+    if (refused === undefined) next();
+    else sendRefusal(res, next, refused);
   };
 
   return function scopeguardRequireScope(req, res, next) {
@@ -130,36 +83,44 @@ function createScopeMiddleware(requirement: Requirement, options: RequireScopeOp
     if (state !== undefined) {
       // An authenticate() ran: only check req.auth, answering with its realm/error body unless this
       // middleware overrides them. req.auth is trusted only if it is the object the adapter set.
-      const settings = overrides ? resolveSettings(explicit, state.settings) : state.settings;
+      const settings = overrides ? withOverrides(state.settings) : state.settings;
       const auth = state.auth !== undefined && req.auth === state.auth ? state.auth : undefined;
       check(auth, settings, req, res, next);
       return;
     }
-    if (envVerifier === undefined) {
-      next(missingAuthenticate());
+    let verifier: ReturnType<typeof env.get>;
+    try {
+      verifier = env.get();
+    } catch (error) {
+      next(error);
       return;
     }
-    authenticateRequest(envVerifier, own, req, res, next, (auth) => check(auth, own, req, res, next));
+    authenticateExpressRequest(verifier, own, req, res, next, (auth) => check(auth, own, req, res, next));
   };
 }
 
 /**
  * Middleware that requires every listed scope (`requireScope('a', 'b')`), or takes an options object
  * (`requireScope({ allOf, anyOf, realm, errorBody })`). A token without them gets 403
- * `insufficient_scope` with `scope="…"` listing what the route needs.
+ * `insufficient_scope` with `scope="…"` listing what the route needs, and an `error_description` that
+ * says whether all of them or one of them is needed.
  *
  * Usable two ways, at app, router or route level:
  * 1. after `authenticate(...)`: it only checks `req.auth` (a request that `authenticate({ optional:
  *    true })` let through without a token gets 401);
  * 2. on its own: it authenticates first with the verifier configured by the environment
  *    (`SCOPEGUARD_ISSUER`, `SCOPEGUARD_AUDIENCE`, optional `SCOPEGUARD_CLIENT_IDS`, `SCOPEGUARD_JWKS_URI`),
- *    built when `requireScope` is called and shared by every `requireScope`.
+ *    shared by every `requireScope`.
  *
- * Startup errors: invalid scope names throw a `ConfigError`; so does an incomplete environment (any
- * `SCOPEGUARD_*` variable set but `SCOPEGUARD_ISSUER` or `SCOPEGUARD_AUDIENCE` missing), naming the
- * variable. With no `SCOPEGUARD_*` variable at all, `requireScope` cannot know yet whether an
- * `authenticate` will run first, so a request that reaches it unauthenticated is passed to
- * `next(ConfigError)` (the app's error handler, usually a 500) with a message naming `SCOPEGUARD_ISSUER`.
+ * When the environment is read: if any `SCOPEGUARD_*` variable is set when `requireScope` is called,
+ * the environment is validated then, and a missing or invalid variable throws a `ConfigError` naming
+ * it, at startup. Otherwise it is read at the first request that reaches `requireScope` without an
+ * `authenticate` before it, so `dotenv.config()` may run after the app is built; a still missing or
+ * invalid environment then sends that request to `next(ConfigError)` (the app's error handler,
+ * usually a 500), reported once through `process.emitWarning` (code `SCOPEGUARD_CONFIG`).
+ *
+ * Invalid scope names throw a `ConfigError` at creation; `requireScope('read write')` suggests
+ * `requireScope('read', 'write')`.
  *
  * @example
  * app.use(authenticate({ issuer, audience: 'api://default' }));
@@ -168,16 +129,17 @@ function createScopeMiddleware(requirement: Requirement, options: RequireScopeOp
 export function requireScope(...scopes: string[]): Middleware;
 export function requireScope(options: RequireScopeOptions): Middleware;
 export function requireScope(...args: readonly unknown[]): Middleware {
-  const { requirement, options } = normalize(args, 'allOf');
-  return createScopeMiddleware(requirement, options);
+  const { rule, options } = scopeRuleFromArguments<RequireScopeOptions>(args, 'allOf', 'requireScope');
+  return createScopeMiddleware(rule, options);
 }
 
 /**
  * Like {@link requireScope}, but at least one of the listed scopes is enough
  * (`requireAnyScope('orders:read', 'orders:admin')`). A token with none of them gets 403
- * `insufficient_scope` with `scope="…"` listing the accepted scopes.
+ * `insufficient_scope` with `scope="…"` listing the accepted scopes and an `error_description` that
+ * reads "This resource requires one of these scopes: orders:read, orders:admin".
  */
 export function requireAnyScope(...scopes: string[]): Middleware {
-  const { requirement, options } = normalize(scopes, 'anyOf');
-  return createScopeMiddleware(requirement, options);
+  const { rule } = scopeRuleFromArguments(scopes, 'anyOf', 'requireAnyScope');
+  return createScopeMiddleware(rule, {});
 }

@@ -90,3 +90,69 @@ export function verifierFromEnv(env: Environment = process.env): Verifier {
   }
   return verifier;
 }
+
+/** Where an env-configured guard gets its verifier: see {@link envVerifierSource}. */
+export interface EnvVerifierSource {
+  /**
+   * The verifier: the one built at creation, or built now from the environment as it is at this
+   * request. Throws the `ConfigError` of an incomplete or invalid environment (and reports it once
+   * through `process.emitWarning`, code `SCOPEGUARD_CONFIG`); the next call reads the environment again.
+   */
+  get(): Verifier;
+}
+
+/** Warning code of configuration problems found at a request rather than at startup. */
+export const CONFIG_WARNING_CODE = 'SCOPEGUARD_CONFIG';
+
+const reported = new Set<string>();
+
+function reportOnce(error: ConfigError): void {
+  if (reported.has(error.message)) return;
+  reported.add(error.message);
+  process.emitWarning(`scopeguard: ${error.message}`, {
+    code: CONFIG_WARNING_CODE,
+    type: 'ScopeguardWarning',
+  });
+}
+
+/** Options of {@link envVerifierSource}. */
+export interface EnvVerifierSourceOptions {
+  /** The environment; default `process.env`, read live. */
+  env?: Environment;
+  /**
+   * The error for a request that finds no `SCOPEGUARD_*` variable at all, in the adapter's words
+   * (e.g. "mount authenticate() first, or set SCOPEGUARD_ISSUER…"). Default: the missing variable's error.
+   */
+  unconfigured?: () => ConfigError;
+}
+
+/**
+ * The environment-configured verifier, for guards that may run without an explicit configuration
+ * (`app.use(requireScope('x'))` alone).
+ *
+ * - When any `SCOPEGUARD_*` variable is set at creation, the environment is validated now: a missing
+ *   or invalid variable throws its `ConfigError` at startup, as any other configuration mistake.
+ * - Otherwise nothing is read yet, so that `import app` followed by `dotenv.config()` works: the
+ *   environment is read at the first request that needs it. If it is still incomplete or invalid
+ *   then, that request fails with the `ConfigError` (adapters pass it to the framework's error
+ *   handling, usually a 500), the error is reported once with `process.emitWarning` (code
+ *   `SCOPEGUARD_CONFIG`), and the next request tries again. Once a verifier is built it is kept;
+ *   later changes to the environment are not read.
+ */
+export function envVerifierSource(options: EnvVerifierSourceOptions = {}): EnvVerifierSource {
+  const env = options.env ?? process.env;
+  let verifier = hasEnvConfig(env) ? verifierFromEnv(env) : undefined;
+  return {
+    get() {
+      if (verifier !== undefined) return verifier;
+      try {
+        if (options.unconfigured !== undefined && !hasEnvConfig(env)) throw options.unconfigured();
+        verifier = verifierFromEnv(env);
+      } catch (error) {
+        if (error instanceof ConfigError) reportOnce(error);
+        throw error;
+      }
+      return verifier;
+    },
+  };
+}

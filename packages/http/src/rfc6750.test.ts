@@ -54,8 +54,9 @@ describe('challenge', () => {
 
   it('lists the required scopes for 403', () => {
     const error = new TokenError('insufficient_scope', 'nope', { requiredScopes: ['a', 'b:c'] });
+    // The description comes from the code, not from the TokenError's message (issue 11).
     expect(challenge(failureFromTokenError(error, 1), 'api')).toBe(
-      'Bearer realm="api", error="insufficient_scope", error_description="nope", scope="a b:c"',
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks a scope this resource requires", scope="a b:c"',
     );
   });
 

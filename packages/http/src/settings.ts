@@ -1,46 +1,49 @@
 import { ConfigError } from '@scopeguard/core';
 import { isValidRealm } from './rfc6750.js';
-import type { AdapterOptions, ErrorBodyFormatter } from './types.js';
+import type { ErrorBodyFormatter, HttpOptions } from './types.js';
 
-/** Adapter options with defaults applied and validated. */
-export interface ResolvedSettings {
+/** {@link HttpOptions} with defaults applied and validated. */
+export interface ResolvedSettings<R = unknown> {
   readonly optional: boolean;
   readonly realm: string;
-  readonly errorBody: ErrorBodyFormatter | undefined;
+  readonly errorBody: ErrorBodyFormatter<R> | undefined;
   readonly allowQueryToken: boolean;
   readonly allowBodyToken: boolean;
   readonly retryAfter: number;
+  readonly exposeErrorDetails: boolean;
 }
 
-/** Names of the adapter's own options, stripped before the rest goes to `createVerifier`. */
-export const ADAPTER_OPTION_KEYS = [
+/** Names of the layer's own options, stripped before the rest goes to `createVerifier`. */
+export const HTTP_OPTION_KEYS = [
   'optional',
   'realm',
   'errorBody',
   'allowQueryToken',
   'allowBodyToken',
   'retryAfter',
-] as const satisfies readonly (keyof AdapterOptions)[];
+  'exposeErrorDetails',
+] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The defaults. */
-export const DEFAULT_SETTINGS: ResolvedSettings = Object.freeze({
+export const DEFAULT_SETTINGS: ResolvedSettings<unknown> = Object.freeze({
   optional: false,
   realm: 'api',
   errorBody: undefined,
   allowQueryToken: false,
   allowBodyToken: false,
   retryAfter: 10,
+  exposeErrorDetails: false,
 });
 
 /**
- * Applies `options` over `base` (the defaults, or the settings of an earlier `authenticate`), and
+ * Applies `options` over `base` (the defaults, or the settings of an earlier authentication), and
  * validates them: throws `ConfigError` at startup for a realm RFC 6750 cannot carry, a bad
  * `retryAfter` or a non-function `errorBody`.
  */
-export function resolveSettings(
-  options: AdapterOptions,
-  base: ResolvedSettings = DEFAULT_SETTINGS,
-): ResolvedSettings {
+export function resolveSettings<R = unknown>(
+  options: HttpOptions<R>,
+  base: ResolvedSettings<R> = DEFAULT_SETTINGS,
+): ResolvedSettings<R> {
   const realm = options.realm ?? base.realm;
   if (typeof realm !== 'string' || !isValidRealm(realm)) {
     throw new ConfigError('realm', 'must be a string without ", \\ or control characters');
@@ -60,5 +63,6 @@ export function resolveSettings(
     allowQueryToken: options.allowQueryToken ?? base.allowQueryToken,
     allowBodyToken: options.allowBodyToken ?? base.allowBodyToken,
     retryAfter,
+    exposeErrorDetails: options.exposeErrorDetails ?? base.exposeErrorDetails,
   });
 }

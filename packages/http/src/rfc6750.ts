@@ -1,9 +1,10 @@
 import type { TokenError } from '@scopeguard/core';
-import type { AuthFailure, ErrorBodyFormatter, ScopeguardRequest, ScopeguardResponse } from './types.js';
+import { describeTokenError } from './token-error-description.js';
+import type { AuthFailure } from './types.js';
 
 /**
- * The whole RFC 6750 §3 mapping: a failure becomes a status, a `WWW-Authenticate` challenge,
- * `Cache-Control: no-store` and a body. Nothing else in the adapter writes a failure response.
+ * RFC 6750 §3: failures, their `error` codes and the `Bearer` challenge. Nothing else in the layer
+ * decides a status or writes a challenge.
  */
 
 /** Longest `error_description` sent, in characters. */
@@ -46,22 +47,36 @@ export function noCredentials(): AuthFailure {
   return { status: 401, error: 'unauthorized', description: 'A bearer token is required' };
 }
 
-/** 400 `invalid_request`: malformed `Authorization` header, repeated token, several methods. */
+/** 400 `invalid_request`: malformed `Authorization` header, repeated header or token, several methods. */
 export function invalidRequest(description: string): AuthFailure {
   return { status: 400, error: 'invalid_request', description: sanitizeDescription(description) };
+}
+
+/** How much of a `TokenError` a failure may tell the caller. */
+export interface DescriptionOptions {
+  /** Use the full `TokenError.message` (development only). Default false: the table of `describeTokenError`. */
+  exposeErrorDetails?: boolean | undefined;
 }
 
 /**
  * Maps a core `TokenError` to a failure: `insufficient_scope` → 403 (with the required scopes),
  * `jwks_unavailable` → 503 with `Retry-After` (the token may be fine; we could not check it), every
- * other code → 401 `invalid_token` with the code and message as description.
+ * other code → 401 `invalid_token`, described as `<code>: <what is wrong with the token>`. The
+ * description never echoes configured values (see `describeTokenError`) unless
+ * `exposeErrorDetails` asks for the full message; it never contains `token`.
  */
-export function failureFromTokenError(error: TokenError, retryAfter: number, token?: string): AuthFailure {
+export function failureFromTokenError(
+  error: TokenError,
+  retryAfter: number,
+  token?: string,
+  options: DescriptionOptions = {},
+): AuthFailure {
+  const detail = options.exposeErrorDetails ? error.message : describeTokenError(error);
   if (error.code === 'jwks_unavailable') {
     return {
       status: 503,
       error: 'temporarily_unavailable',
-      description: 'The token cannot be verified right now: the issuer keys are unavailable',
+      description: sanitizeDescription(detail, token),
       code: error.code,
       retryAfter,
       cause: error,
@@ -71,7 +86,7 @@ export function failureFromTokenError(error: TokenError, retryAfter: number, tok
     return {
       status: 403,
       error: 'insufficient_scope',
-      description: sanitizeDescription(error.message, token),
+      description: sanitizeDescription(detail, token),
       code: error.code,
       requiredScopes: error.requiredScopes ?? [],
       cause: error,
@@ -80,13 +95,13 @@ export function failureFromTokenError(error: TokenError, retryAfter: number, tok
   return {
     status: 401,
     error: 'invalid_token',
-    description: sanitizeDescription(`${error.code}: ${error.message}`, token),
+    description: sanitizeDescription(`${error.code}: ${detail}`, token),
     code: error.code,
     cause: error,
   };
 }
 
-/** The `WWW-Authenticate` value for a failure, or undefined when none is due (503). */
+/** The `Bearer` challenge for a failure (RFC 6750 §3), or undefined when none is due (503). */
 export function challenge(failure: AuthFailure, realm: string): string | undefined {
   if (failure.status === 503) return undefined;
   const params = [`realm="${realm}"`];
@@ -105,66 +120,4 @@ export function challenge(failure: AuthFailure, realm: string): string | undefin
 /** The default body: `{ error, error_description }`. */
 export function defaultErrorBody(failure: AuthFailure): { error: string; error_description: string } {
   return { error: failure.error, error_description: failure.description };
-}
-
-/** How a failure response is written. */
-export interface ResponseSettings {
-  realm: string;
-  errorBody: ErrorBodyFormatter | undefined;
-}
-
-function renderBody(
-  failure: AuthFailure,
-  req: ScopeguardRequest,
-  errorBody: ErrorBodyFormatter | undefined,
-): { type: string; text: string } | undefined {
-  let body: unknown;
-  if (errorBody) {
-    try {
-      body = errorBody(failure, req);
-    } catch {
-      // A broken formatter must not turn a 401 into a 500 nor lose the challenge: use the default.
-      body = undefined;
-    }
-  }
-  if (body === null) return undefined;
-  if (typeof body === 'string') return { type: 'text/plain; charset=utf-8', text: body };
-  let text: string | undefined;
-  if (body !== undefined) {
-    try {
-      text = JSON.stringify(body);
-    } catch {
-      text = undefined;
-    }
-  }
-  return { type: 'application/json; charset=utf-8', text: text ?? JSON.stringify(defaultErrorBody(failure)) };
-}
-
-/**
- * Answers a failure: status, `WWW-Authenticate` (401/400/403), `Retry-After` (503),
- * `Cache-Control: no-store`, and the body. Uses only Node's `ServerResponse` API, so it behaves the
- * same under Express 4 and 5. Returns false when the head was already sent (nothing written).
- */
-export function sendFailure(
-  req: ScopeguardRequest,
-  res: ScopeguardResponse,
-  failure: AuthFailure,
-  settings: ResponseSettings,
-): boolean {
-  if (res.headersSent) return false;
-  res.statusCode = failure.status;
-  const value = challenge(failure, settings.realm);
-  if (value !== undefined) res.setHeader('WWW-Authenticate', value);
-  if (failure.status === 503) res.setHeader('Retry-After', String(failure.retryAfter ?? 10));
-  res.setHeader('Cache-Control', 'no-store');
-  const body = renderBody(failure, req, settings.errorBody);
-  if (body === undefined) {
-    res.setHeader('Content-Length', '0');
-    res.end();
-    return true;
-  }
-  res.setHeader('Content-Type', body.type);
-  res.setHeader('Content-Length', String(Buffer.byteLength(body.text)));
-  res.end(body.text);
-  return true;
 }
