@@ -14,8 +14,8 @@ const noisyBuild = (exitCode: number) => [
 ];
 
 describe('scripts/build-quietly.mjs', () => {
-  it('prints one line instead of the build output when the build succeeds', () => {
-    const result = run(process.execPath, [script, ...noisyBuild(0)], { cwd: root });
+  it('prints one line instead of the build output when the build succeeds', async () => {
+    const result = await run(process.execPath, [script, ...noisyBuild(0)], { cwd: root });
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toContain('done');
@@ -23,8 +23,8 @@ describe('scripts/build-quietly.mjs', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('prints the whole build output, errors included, and fails with its exit code when the build fails', () => {
-    const result = run(process.execPath, [script, ...noisyBuild(3)], { cwd: root });
+  it('prints the whole build output, errors included, and fails with its exit code when the build fails', async () => {
+    const result = await run(process.execPath, [script, ...noisyBuild(3)], { cwd: root });
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('CJS dist/index.cjs line 0');
     expect(result.stderr).toContain('CJS dist/index.cjs line 119');
@@ -32,8 +32,8 @@ describe('scripts/build-quietly.mjs', () => {
     expect(result.stderr).toMatch(/failed \(exit code 3\)/);
   });
 
-  it('fails loudly when the build command cannot even start', () => {
-    const result = run(process.execPath, [script, join(root, 'no-such-command')], { cwd: root });
+  it('fails loudly when the build command cannot even start', async () => {
+    const result = await run(process.execPath, [script, join(root, 'no-such-command')], { cwd: root });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/could not start/);
   });

@@ -64,7 +64,7 @@ function dependentsOf(name: string): Set<string> {
   return found;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   assertBuilt();
   work = mkdtempSync(join(tmpdir(), 'scopeguard-release-'));
   copy = join(work, 'workspace');
@@ -98,7 +98,7 @@ beforeAll(() => {
     join(copy, '.changeset', 'release-check.md'),
     `---\n'${bumped.manifest.name}': minor\n---\n\n${summary}\n`,
   );
-  const result = run(process.execPath, [workspaceBin('@changesets/cli/bin.js'), 'version'], {
+  const result = await run(process.execPath, [workspaceBin('@changesets/cli/bin.js'), 'version'], {
     cwd: copy,
     env: { ...process.env, CI: '1' },
   });

@@ -1,4 +1,4 @@
-import { type ExecFileSyncOptions, execFileSync, spawnSync } from 'node:child_process';
+import { type ExecFileSyncOptions, execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -202,9 +202,14 @@ export function workspaceBin(relative: string): string {
  * Creates (in `dir`) and installs an npm project that depends on the tarballs, as a registry user's
  * project would, plus `extra` dependencies (exact versions). Each package's peer dependencies are added
  * at the version the workspace uses, unless `extra` names them. npm resolves the packages' dependencies
- * on each other to the tarballs (`overrides`), never to the registry.
+ * on each other to the tarballs (`overrides`), never to the registry; it refuses (ERESOLVE) a peer
+ * outside the range a package declares.
  */
-export function installConsumer(dir: string, tarballs: Tarball[], extra: Record<string, string> = {}): void {
+export async function installConsumer(
+  dir: string,
+  tarballs: Tarball[],
+  extra: Record<string, string> = {},
+): Promise<void> {
   const dependencies: Record<string, string> = {};
   const overrides: Record<string, string> = {};
   for (const tarball of tarballs) {
@@ -221,20 +226,24 @@ export function installConsumer(dir: string, tarballs: Tarball[], extra: Record<
     }
   }
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'scopeguard-consumer', private: true, dependencies: { ...dependencies, ...extra }, overrides }, null, 2)}\n`,
-  );
-  execFileSync(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 300_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const manifest = {
+    name: 'scopeguard-consumer',
+    private: true,
+    dependencies: { ...dependencies, ...extra },
+    overrides,
+  };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const args = [
+    'install',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--loglevel=error',
+  ];
+  const result = await run('npm', args, { cwd: dir, timeout: 300_000 });
+  if (result.status !== 0)
+    throw new Error(`npm ${args.join(' ')} failed in ${dir}:\n${result.stdout}${result.stderr}`);
 }
 
 /** Makes a workspace-installed package (e.g. vitest) importable from a throwaway project. */
@@ -243,18 +252,44 @@ export function linkWorkspacePackage(dir: string, name: string): void {
   if (!existsSync(target)) symlinkSync(realpathSync(join(root, 'node_modules', name)), target, 'junction');
 }
 
-/** Runs a command, returning its exit status and output instead of throwing. */
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command without blocking the test worker (so the concurrent tests of a file overlap their
+ * child processes) and resolves with its exit status and output; a command running past `timeout` is
+ * killed.
+ */
 export function run(
   file: string,
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(file, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    encoding: 'utf8',
-    timeout: options.timeout ?? 120_000,
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 120_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
   });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
