@@ -14,18 +14,23 @@ interface Run {
 }
 
 /**
- * Runs `node --conditions=source --import tsx src/demo.ts` the way `pnpm demo` does (but against the
- * packages' sources, so no build is needed), with a clean environment for the verifier variables.
+ * Runs `node --conditions=@scopeguard/source --import tsx src/demo.ts` the way `pnpm demo` does (but
+ * against the packages' sources, so no build is needed), with a clean environment for the verifier
+ * variables.
  */
 function runDemoScript(extraEnv: Record<string, string> = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   for (const name of Object.keys(env)) if (name.startsWith('SCOPEGUARD_')) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/demo.ts'], {
-      cwd: PACKAGE_DIR,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@scopeguard/source', '--import', 'tsx', 'src/demo.ts'],
+      {
+        cwd: PACKAGE_DIR,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
