@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * A real `redis-server` for tests, private to the test file that started it: its own temporary
  * directory, a unix socket there, optionally TCP on 127.0.0.1, no persistence (`--save ''
- * --appendonly no`). CI installs Debian's `redis-server` (see `.ci/run`); when it is missing, starting
+ * --appendonly no`). `pnpm test` installs Debian's `redis-server` when missing (scripts/ensure-redis-server.mjs); when it is missing, starting
  * one throws, so the tests fail loudly instead of skipping.
  */
 export interface RedisServer {
@@ -36,7 +36,7 @@ export interface RedisServerOptions {
 
 const missing = (command: string) =>
   `${command} is not installed (or not on PATH). The @scopeguard/redis tests run against a real Redis: ` +
-  'install it (Debian/Ubuntu: apt-get install -y redis-server; .ci/run does this).';
+  'install it (Debian/Ubuntu: apt-get install -y redis-server; pnpm test does this when it can).';
 
 /** Starts a private `redis-server` and resolves once it answers `PING`. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
