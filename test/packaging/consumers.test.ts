@@ -299,7 +299,7 @@ describe.concurrent("registry users' projects", () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     ${scenarioJs.replace(/\n/g, '\n  ')}
     expect(JSON.parse(log.mock.calls[0][0])).toEqual(${JSON.stringify(expected)});
-  });
+  }, 60_000);
   `,
       );
       const result = await node([workspaceBin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs']);
@@ -329,7 +329,7 @@ describe.concurrent("registry users' projects", () => {
     const console = { log: (line) => log.push(line) };
     ${scenarioJs.replace(/\n/g, '\n  ')}
     expect(JSON.parse(log[0])).toEqual(${JSON.stringify(expected)});
-  });
+  }, 60_000);
   `,
       );
       const ssr = { resolve: { ...resolve, externalConditions: resolve.conditions ?? [] } };
