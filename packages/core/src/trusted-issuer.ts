@@ -20,73 +20,66 @@ export interface IssuerRuntime {
  * One trusted issuer inside a verifier: its settings and its own key state (discovery, JWKS cache,
  * cooldown, stale window), shared with no other issuer. A token is checked against exactly one of these,
  * the one its `iss` routes to, so a key of issuer A can never verify a token that claims issuer B.
+ *
+ * A class, so that every issuer shares the same methods: the verifier's hot path calls `keyFor` on
+ * whichever issuer a token routes to, and one function there (not one closure per issuer) keeps that call
+ * site monomorphic however many issuers there are.
  */
-export interface TrustedIssuer {
+export class TrustedIssuer {
+  /** The issuer identifier (exactly the `iss` its tokens carry). */
   readonly issuer: string;
   readonly settings: ResolvedIssuer;
+  /** What a cache hit must re-run besides the time window and the key (`requiredClaims`), if anything. */
+  readonly recheck: ((token: VerifiedToken) => void) | undefined;
+  readonly #jwks: JwksCache;
+  readonly #identity: string;
+  readonly #algorithms: readonly string[];
+  readonly #now: () => number;
+  #retired = false;
+  #until = Number.POSITIVE_INFINITY;
+
+  /**
+   * Builds one issuer's key state from its validated settings. Nothing is fetched until a key is needed
+   * (or `ready` / `refresh`). When `previous` loads keys the same way, its key state is reused, and only
+   * the settings change (an issuers function answering again with, say, another audience).
+   */
+  constructor(settings: ResolvedIssuer, runtime: IssuerRuntime, previous?: TrustedIssuer) {
+    this.issuer = settings.issuer;
+    this.settings = settings;
+    this.#identity = keyIdentity(settings);
+    this.#jwks =
+      previous !== undefined && previous.#identity === this.#identity
+        ? previous.#jwks
+        : createJwksCache(settings, runtime);
+    this.#algorithms = settings.algorithms;
+    this.#now = runtime.now;
+    this.recheck =
+      settings.claims.requiredClaims.length > 0
+        ? (token) => checkRequiredClaims(token.claims, settings.claims)
+        : undefined;
+  }
+
   /**
    * The key for a token header: the `alg` allowlist first (`alg_not_allowed`), then the JWKS cache (sync
    * when cached; otherwise a promise of the slow path, which alone may fail with `jwks_unavailable`).
    */
-  keyFor(header: Record<string, unknown>): ImportedKey | Promise<ImportedKey>;
-  /**
-   * True while `key` may still serve a cached verification: the issuer is still trusted (not dropped from a
-   * bounded set of dynamic issuers) and `key` is still in ITS key set.
-   */
-  keyIsCurrent(key: ImportedKey): boolean;
-  /** What a cache hit must re-run besides the time window and the key (`requiredClaims`), if anything. */
-  readonly recheck: ((token: VerifiedToken) => void) | undefined;
-  /** See `Verifier.refreshKeys`. */
-  refresh(): Promise<void>;
-  /** See `Verifier.ready`. */
-  ready(): Promise<void>;
-  /** Marks the issuer as no longer trusted: its cached verifications stop being served. */
-  retire(): void;
-  /**
-   * Until when (ms since the epoch) its cached verifications may be served without routing again: an
-   * issuers function's answer expires, and a token must then go through routing (which asks again).
-   * Default: for ever (a static issuer).
-   */
-  trustUntil(time: number): void;
-  /** Whether {@link retire} was called. */
-  readonly retired: boolean;
-  /**
-   * Whether `other` settings load keys exactly as these do (same issuer, JWKS URI, algorithms and cache
-   * settings), so that an updated answer of an issuers function can keep this issuer's key state.
-   */
-  sameKeys(other: ResolvedIssuer): boolean;
-  /** Whether `other` settings are these exactly (keys and claim rules; predicates compared by identity). */
-  sameSettings(other: ResolvedIssuer): boolean;
-  /** Counters of the JWKS cache (tests, benchmark). */
-  stats(): ReturnType<JwksCache['stats']>;
-}
-
-/** What identifies how an issuer's keys are loaded: two settings with the same key share key state. */
-function keyIdentity(settings: ResolvedIssuer): string {
-  return JSON.stringify([settings.issuer, settings.jwksUri ?? null, settings.algorithms, settings.jwks]);
-}
-
-/**
- * Builds one issuer's key state from its validated settings. Nothing is fetched until a key is needed (or
- * `ready` / `refresh`). When `previous` loads keys the same way, its key state is reused, and only the
- * settings change (an issuers function answering again with, say, another audience).
- */
-export function createTrustedIssuer(
-  settings: ResolvedIssuer,
-  runtime: IssuerRuntime,
-  previous?: TrustedIssuer,
-): TrustedIssuer {
-  const jwks = previous?.sameKeys(settings) ? jwksOf(previous) : createJwksCache(settings, runtime);
-  const identity = keyIdentity(settings);
-  const algorithms = settings.algorithms as readonly string[];
-  let retired = false;
-  let until = Number.POSITIVE_INFINITY;
-  const { now } = runtime;
+  keyFor(header: Record<string, unknown>): ImportedKey | Promise<ImportedKey> {
+    const alg = header.alg as string;
+    if (!this.#algorithms.includes(alg)) {
+      throw new TokenError(
+        'alg_not_allowed',
+        `alg ${describeValue(alg, 32)} is not allowed (allowed: ${this.settings.algorithms.join(', ')})`,
+        { claim: 'header.alg' },
+      );
+    }
+    const kid = header.kid as string | undefined;
+    return this.#jwks.peek(kid, alg as Algorithm) ?? this.#fetchKey(kid, alg as Algorithm);
+  }
 
   /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
-  async function fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
+  async #fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
     try {
-      return await jwks.getKey(kid, alg);
+      return await this.#jwks.getKey(kid, alg);
     } catch (error) {
       if (isTokenError(error)) throw error;
       throw new TokenError(
@@ -97,44 +90,70 @@ export function createTrustedIssuer(
     }
   }
 
-  const trusted: TrustedIssuer & { [JWKS]: JwksCache } = {
-    issuer: settings.issuer,
-    settings,
-    keyFor(header) {
-      const alg = header.alg as string;
-      if (!algorithms.includes(alg)) {
-        throw new TokenError(
-          'alg_not_allowed',
-          `alg ${describeValue(alg, 32)} is not allowed (allowed: ${settings.algorithms.join(', ')})`,
-          { claim: 'header.alg' },
-        );
-      }
-      const kid = header.kid as string | undefined;
-      return jwks.peek(kid, alg as Algorithm) ?? fetchKey(kid, alg as Algorithm);
-    },
-    keyIsCurrent: (key) => !retired && (until === Number.POSITIVE_INFINITY || now() < until) && jwks.has(key),
-    recheck:
-      settings.claims.requiredClaims.length > 0
-        ? (token) => checkRequiredClaims(token.claims, settings.claims)
-        : undefined,
-    refresh: () => jwks.refresh(),
-    ready: () => jwks.ready(),
-    retire() {
-      retired = true;
-    },
-    get retired() {
-      return retired;
-    },
-    trustUntil(time) {
-      until = time;
-    },
-    sameKeys: (other) => keyIdentity(other) === identity,
-    sameSettings: (other) =>
-      keyIdentity(other) === identity && sameClaimPolicy(settings.claims, other.claims),
-    stats: () => jwks.stats(),
-    [JWKS]: jwks,
-  };
-  return trusted;
+  /**
+   * True while `key` may still serve a cached verification: the issuer is still trusted (not dropped from a
+   * bounded set of dynamic issuers, its answer not expired) and `key` is still in ITS key set.
+   */
+  keyIsCurrent(key: ImportedKey): boolean {
+    return (
+      !this.#retired &&
+      (this.#until === Number.POSITIVE_INFINITY || this.#now() < this.#until) &&
+      this.#jwks.has(key)
+    );
+  }
+
+  /** See `Verifier.refreshKeys`. */
+  refresh(): Promise<void> {
+    return this.#jwks.refresh();
+  }
+
+  /** See `Verifier.ready`. */
+  ready(): Promise<void> {
+    return this.#jwks.ready();
+  }
+
+  /** Marks the issuer as no longer trusted: its cached verifications stop being served. */
+  retire(): void {
+    this.#retired = true;
+  }
+
+  /** Whether {@link retire} was called. */
+  get retired(): boolean {
+    return this.#retired;
+  }
+
+  /**
+   * Until when (ms since the epoch) its cached verifications may be served without routing again: an
+   * issuers function's answer expires, and a token must then go through routing (which asks again).
+   * Default: for ever (a static issuer).
+   */
+  trustUntil(time: number): void {
+    this.#until = time;
+  }
+
+  /** Whether `other` settings are these exactly (keys and claim rules; predicates compared by identity). */
+  sameSettings(other: ResolvedIssuer): boolean {
+    return keyIdentity(other) === this.#identity && sameClaimPolicy(this.settings.claims, other.claims);
+  }
+
+  /** Counters of the JWKS cache (tests, benchmark). */
+  stats(): ReturnType<JwksCache['stats']> {
+    return this.#jwks.stats();
+  }
+}
+
+/** Builds a {@link TrustedIssuer} (see its constructor). */
+export function createTrustedIssuer(
+  settings: ResolvedIssuer,
+  runtime: IssuerRuntime,
+  previous?: TrustedIssuer,
+): TrustedIssuer {
+  return new TrustedIssuer(settings, runtime, previous);
+}
+
+/** What identifies how an issuer's keys are loaded: two settings with the same key share key state. */
+function keyIdentity(settings: ResolvedIssuer): string {
+  return JSON.stringify([settings.issuer, settings.jwksUri ?? null, settings.algorithms, settings.jwks]);
 }
 
 function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
@@ -163,13 +182,6 @@ function sameClaimPolicy(a: ClaimPolicy, b: ClaimPolicy): boolean {
       );
     })
   );
-}
-
-/** Where a trusted issuer keeps its JWKS cache, for {@link createTrustedIssuer}'s reuse only. */
-const JWKS = Symbol('jwks');
-
-function jwksOf(issuer: TrustedIssuer): JwksCache {
-  return (issuer as TrustedIssuer & { [JWKS]: JwksCache })[JWKS];
 }
 
 function createJwksCache(settings: ResolvedIssuer, runtime: IssuerRuntime): JwksCache {
