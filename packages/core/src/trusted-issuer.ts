@@ -31,11 +31,11 @@ export class TrustedIssuer {
   readonly settings: ResolvedIssuer;
   /** What a cache hit must re-run besides the time window and the key (`requiredClaims`), if anything. */
   readonly recheck: ((token: VerifiedToken) => void) | undefined;
-  readonly #jwks: JwksCache;
+  /** Released when the issuer is retired, so a dropped tenant's keys do not outlive it in cached results. */
+  #jwks: JwksCache | undefined;
   readonly #identity: string;
   readonly #algorithms: readonly string[];
   readonly #now: () => number;
-  #retired = false;
   #until = Number.POSITIVE_INFINITY;
 
   /**
@@ -48,7 +48,7 @@ export class TrustedIssuer {
     this.settings = settings;
     this.#identity = keyIdentity(settings);
     this.#jwks =
-      previous !== undefined && previous.#identity === this.#identity
+      previous !== undefined && previous.#jwks !== undefined && previous.#identity === this.#identity
         ? previous.#jwks
         : createJwksCache(settings, runtime);
     this.#algorithms = settings.algorithms;
@@ -73,13 +73,22 @@ export class TrustedIssuer {
       );
     }
     const kid = header.kid as string | undefined;
-    return this.#jwks.peek(kid, alg as Algorithm) ?? this.#fetchKey(kid, alg as Algorithm);
+    return this.#keys().peek(kid, alg as Algorithm) ?? this.#fetchKey(kid, alg as Algorithm);
+  }
+
+  /** The key state, or (retired: dropped while a token routed to it was being checked) a refusal to retry. */
+  #keys(): JwksCache {
+    if (this.#jwks !== undefined) return this.#jwks;
+    throw new TokenError(
+      'jwks_unavailable',
+      `the issuer ${describeValue(this.issuer, 200)} was dropped (maxIssuers) while this token was being checked`,
+    );
   }
 
   /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
   async #fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
     try {
-      return await this.#jwks.getKey(kid, alg);
+      return await this.#keys().getKey(kid, alg);
     } catch (error) {
       if (isTokenError(error)) throw error;
       throw new TokenError(
@@ -96,7 +105,7 @@ export class TrustedIssuer {
    */
   keyIsCurrent(key: ImportedKey): boolean {
     return (
-      !this.#retired &&
+      this.#jwks !== undefined &&
       (this.#until === Number.POSITIVE_INFINITY || this.#now() < this.#until) &&
       this.#jwks.has(key)
     );
@@ -104,22 +113,33 @@ export class TrustedIssuer {
 
   /** See `Verifier.refreshKeys`. */
   refresh(): Promise<void> {
-    return this.#jwks.refresh();
+    try {
+      return this.#keys().refresh();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** See `Verifier.ready`. */
   ready(): Promise<void> {
-    return this.#jwks.ready();
+    try {
+      return this.#keys().ready();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** Marks the issuer as no longer trusted: its cached verifications stop being served. */
+  /**
+   * Marks the issuer as no longer trusted: its cached verifications stop being served, and it lets go of
+   * its key state (a successor with the same keys keeps its own reference to it).
+   */
   retire(): void {
-    this.#retired = true;
+    this.#jwks = undefined;
   }
 
   /** Whether {@link retire} was called. */
   get retired(): boolean {
-    return this.#retired;
+    return this.#jwks === undefined;
   }
 
   /**
@@ -137,8 +157,8 @@ export class TrustedIssuer {
   }
 
   /** Counters of the JWKS cache (tests, benchmark). */
-  stats(): ReturnType<JwksCache['stats']> {
-    return this.#jwks.stats();
+  stats(): ReturnType<JwksCache['stats']> | undefined {
+    return this.#jwks?.stats();
   }
 }
 
