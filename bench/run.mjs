@@ -326,7 +326,7 @@ function render(results, crashes) {
       '',
     );
     out.push(
-      `Median of ${c.runs} runs of ${c.runMs} ms per row; within a run the rows take turns every 32 verifications, each batch timed by the wall clock and by the process's CPU time (the measure here: on a shared machine the wall-clock rate moves by far more than 3 %). Every configured issuer has its own key state and its own imported key; all name the same JWKS, so the rows differ only by routing (one \`Map\` lookup by the exact \`iss\`) and by how many keys are used in turn. "Spread": token i claims issuer i mod N. Cycling through N keys slows the RSA operation itself (CPU caches), so each row is compared with the raw RSA public operation (\`publicDecrypt\` without padding, the step that dominates scopeguard's RS256 path) cycling through as many keys; a second, identical \`issuers: 1\` verifier shows how far two identical rows drift in the run. Target rows are the \`issuers\` lists; the single-issuer form and an issuers function are shown for reference.`,
+      `${c.runs} runs of ${c.runMs} ms per row, figures over all of them (every verification over all the time it took); within a run the rows take turns every 32 verifications in a shuffled order, each batch timed by the wall clock and by the process's CPU time (the measure here: on a shared machine the wall-clock rate moves by far more than 3 %). Every configured issuer has its own key state and its own imported key; all name the same JWKS, so the rows differ only by routing (one \`Map\` lookup by the exact \`iss\`) and by how many keys are used in turn. "Spread": token i claims issuer i mod N. Cycling through N keys slows the RSA operation itself (CPU caches), so each row is compared with the raw RSA public operation (\`publicDecrypt\` without padding, the step that dominates scopeguard's RS256 path) cycling through as many keys; a second, identical \`issuers: 1\` verifier shows how far two identical rows drift in the run. Target rows are the \`issuers\` lists; the single-issuer form and an issuers function are shown for reference.`,
       '',
     );
     out.push(
@@ -335,7 +335,7 @@ function render(results, crashes) {
           'verifier',
           'keys in turn',
           'verifications per CPU s',
-          '× floor (same keys)',
+          '× RSA op (same keys)',
           'ops/s (wall)',
           'runs (per CPU s)',
         ],
