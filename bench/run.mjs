@@ -42,6 +42,7 @@ const CONFIG = quick
         inflight: 64,
         latencySamples: 200,
       },
+      issuers: { distinctTokens: 200, runs: 2, runMs: 150, warmupMs: 50 },
       http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
       headers: {
         size: 16_384,
@@ -86,6 +87,7 @@ const CONFIG = quick
         inflight: 64,
         latencySamples: 2000,
       },
+      issuers: { distinctTokens: 1000, runs: 7, runMs: 400, warmupMs: 200 },
       http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
       // 16 KiB headers in-process; 16,000 characters over HTTP (Node's default limit is 16 KiB for all headers).
       headers: {
@@ -128,7 +130,7 @@ async function main() {
     console.error(`cannot load the built packages (run \`pnpm build\` first): ${error.message}`);
     process.exit(1);
   }
-  const { concurrency, verifyThroughput } = await import('./sections/verify.mjs');
+  const { concurrency, issuerCount, verifyThroughput } = await import('./sections/verify.mjs');
   const { httpOverhead } = await import('./sections/http.mjs');
   const { headerCost } = await import('./sections/headers.mjs');
   const { keyEvents } = await import('./sections/keys.mjs');
@@ -163,6 +165,8 @@ async function main() {
     }
     log('concurrency');
     await guard('concurrency', () => concurrency(CONFIG.concurrency, log));
+    log('several issuers');
+    await guard('issuers', () => issuerCount(CONFIG.issuers, log));
   }
   if (only.includes('http')) {
     log('HTTP overhead');
@@ -312,6 +316,45 @@ function render(results, crashes) {
         fmtRatio(conc.ratio),
       );
     }
+  }
+
+  if (results.issuers) {
+    const r = results.issuers;
+    const c = CONFIG.issuers;
+    out.push(
+      `## Several trusted issuers (${r.alg}, single thread, ${r.tokens.toLocaleString('en-US')} distinct tokens, cache off)`,
+      '',
+    );
+    out.push(
+      `${c.runs} runs of ${c.runMs} ms per row, figures over all of them (every verification over all the time it took); within a run the rows take turns every 32 verifications in a shuffled order, each batch timed by the wall clock and by the process's CPU time (the measure here: on a shared machine the wall-clock rate moves by far more than 3 %). Every configured issuer has its own key state and its own imported key; all name the same JWKS, so the rows differ only by routing (one \`Map\` lookup by the exact \`iss\`) and by how many keys are used in turn. "Spread": token i claims issuer i mod N. Cycling through N keys slows the RSA operation itself (CPU caches), so each row is compared with the raw RSA public operation (\`publicDecrypt\` without padding, the step that dominates scopeguard's RS256 path) cycling through as many keys; a second, identical \`issuers: 1\` verifier shows how far two identical rows drift in the run. Target rows are the \`issuers\` lists; the single-issuer form and an issuers function are shown for reference.`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'verifier',
+          'keys in turn',
+          'verifications per CPU s',
+          '× RSA op (same keys)',
+          'ops/s (wall)',
+          'runs (per CPU s)',
+        ],
+        r.rows.map((row) => [
+          `${row.name}${row.kind === 'reference' ? ' (reference)' : ''}`,
+          String(row.keys),
+          fmtInt(row.opsPerCpuSecond),
+          fmtRatio(row.ratio),
+          fmtInt(row.opsPerSec),
+          row.cpuSamples.map(fmtInt).join(' / '),
+        ]),
+      ),
+      '',
+    );
+    target(
+      'several issuers: 1, 10 and 100 trusted issuers (tokens from one, and spread) within 3 % of each other',
+      r.spread <= 0.03,
+      `spread ${(r.spread * 100).toFixed(1)} % between the target rows' ratios to their floor (per CPU second, without the floors: ${(r.rawSpread * 100).toFixed(1)} %; wall clock: ${(r.wallSpread * 100).toFixed(1)} %); two identical rows differed by ${(r.noise * 100).toFixed(1)} % in this run`,
+    );
   }
 
   if (results.http) {

@@ -50,6 +50,16 @@ export type ScopeguardEvent =
       reason: string;
     }
   | { type: 'jwk_ignored'; jwksUri: string; kid: string | undefined; reason: string }
+  | {
+      /**
+       * An issuers function (several issuers, dynamic tenants) threw, timed out, or answered settings that
+       * are not valid (an insecure URL, an `issuer` other than the one asked about, …): tokens naming that
+       * `iss` are refused with `jwks_unavailable` until it answers. `issuer` is the token's `iss`, truncated.
+       */
+      type: 'issuer_resolver_failed';
+      issuer: string;
+      error: string;
+    }
   | { type: 'kid_unknown'; jwksUri: string; kid: string; action: 'refetch' | 'joined_refresh' | 'refused' };
 
 /** Receives {@link ScopeguardEvent}s. Must not throw (exceptions are swallowed). */

@@ -1,10 +1,17 @@
 import { type ClaimPolicy, runClaimChecks } from './claims.js';
 import { type ParsedCompact, parseCompact } from './compact.js';
-import { describeValue, isTokenError, TokenError } from './errors.js';
+import { ConfigError, describeValue, isTokenError, TokenError } from './errors.js';
 import type { ScopeguardEvent } from './events.js';
-import { resolveOptions } from './options.js';
+import { couldBeIssuer } from './issuer-router.js';
+import { resolveIssuerConfig, resolveMultiOptions, resolveOptions } from './options.js';
 import { assertScopes, readScopes, type ScopeRequirement } from './scopes.js';
-import type { VerifiedToken, VerifierOptions } from './types.js';
+import type {
+  AnyVerifierOptions,
+  IssuerConfig,
+  MultiIssuerVerifierOptions,
+  VerifiedToken,
+  VerifierOptions,
+} from './types.js';
 import { createVerifier } from './verifier.js';
 
 /** Options of {@link explainToken}: a verifier's options, plus the scopes the token must grant. */
@@ -13,13 +20,19 @@ export interface ExplainOptions extends VerifierOptions {
   scopes?: ScopeRequirement;
 }
 
+/** {@link ExplainOptions} in any form `createVerifier` takes: `{ issuer, resource }`, several issuers. */
+export type AnyExplainOptions = AnyVerifierOptions & {
+  /** Scopes the token must grant, checked as `assertScopes` checks them. None by default. */
+  scopes?: ScopeRequirement;
+};
+
 /** `pass`, `fail`, or `skip`: not reached (an earlier step failed) or not applicable (no `nbf` claim, …). */
 export type ExplainStepStatus = 'pass' | 'fail' | 'skip';
 
 /** One step of {@link explainToken}, in the order `verify` runs them. */
 export interface ExplainStep {
   /**
-   * Stable id: `parse`, `alg`, `discovery`, `key`, `signature`, then one per row of the claim table
+   * Stable id: `parse`, (with several issuers) `issuer`, `alg`, `discovery`, `key`, `signature`, then one per row of the claim table
    * (`typ`, `id_token`, `iss`, `aud`, `exp`, `nbf`, `iat`, `sub`, `client_id`, `scope_claim`,
    * `required_claims`; a row added later appears under its own name), then `scopes`.
    */
@@ -237,8 +250,161 @@ function failedStage(
  * const result = await explainToken(token, { issuer, audience: 'api://default', scopes: { allOf: ['read'] } });
  * for (const step of result.steps) console.log(step.status, step.label, step.detail);
  */
-export async function explainToken(token: string, options: ExplainOptions): Promise<TokenExplanation> {
+export async function explainToken(
+  token: string,
+  options: ExplainOptions | AnyExplainOptions,
+): Promise<TokenExplanation> {
   const { scopes: requirement, ...verifierOptions } = options;
+  if (verifierOptions.issuers !== undefined) {
+    return explainRouted(token, verifierOptions as MultiIssuerVerifierOptions, requirement);
+  }
+  return explainOne(token, verifierOptions as VerifierOptions, requirement);
+}
+
+/** The steps after `parse` when the token could not be routed to a trusted issuer. */
+const UNROUTED_STEPS: readonly (readonly [string, string])[] = [
+  ['alg', 'alg'],
+  ['discovery', 'discovery'],
+  ['key', 'key'],
+  ['signature', 'signature'],
+  ...Object.values(CLAIM_STEPS),
+  ['scopes', 'scopes'],
+];
+
+/**
+ * Several issuers: routes the token as `verify` does (its unverified `iss`, compared exactly, to a static
+ * issuer or the issuers function's answer), then explains it with that issuer's settings over the
+ * top-level ones, with an `issuer` step after `parse`. An `iss` that is not trusted stops there, before
+ * any key is looked up (nothing is fetched for it).
+ */
+async function explainRouted(
+  token: string,
+  options: MultiIssuerVerifierOptions,
+  requirement: ScopeRequirement | undefined,
+): Promise<TokenExplanation> {
+  const m = resolveMultiOptions(options);
+  const checkedAt = m.shared.now();
+  const skipped = (steps: readonly (readonly [string, string])[]): ExplainStep[] =>
+    steps.map(([step, label]) => ({
+      step,
+      label,
+      status: 'skip',
+      detail: 'not reached: an earlier step failed',
+    }));
+  let parsed: ParsedCompact;
+  try {
+    parsed = parseCompact(token, m.shared.maxTokenLength);
+  } catch (caught) {
+    const error = isTokenError(caught) ? caught : new TokenError('token_malformed', String(caught));
+    return {
+      accepted: false,
+      outcome: 'refused',
+      steps: [
+        { step: 'parse', label: 'parse', status: 'fail', detail: error.message, error },
+        ...skipped([['issuer', 'issuer'], ...UNROUTED_STEPS]),
+      ],
+      error,
+      checkedAt,
+    };
+  }
+  const iss = parsed.payload.iss;
+  let config: IssuerConfig | undefined;
+  let where = '';
+  let routeError: TokenError | undefined;
+  if (typeof iss !== 'string') {
+    routeError = new TokenError(
+      'issuer_invalid',
+      iss === undefined
+        ? 'the token has no "iss" claim, so it cannot be routed to a trusted issuer'
+        : `iss must be a string, found ${describeValue(iss)}`,
+      { claim: 'iss' },
+    );
+  } else if (typeof options.issuers !== 'function') {
+    const index = options.issuers.findIndex((entry) => entry.issuer === iss);
+    config = options.issuers[index];
+    where = `issuers[${index}]`;
+  } else if (couldBeIssuer(iss)) {
+    try {
+      config = (await options.issuers(iss)) ?? undefined;
+      if (config !== undefined) resolveIssuerConfig(config, m.defaults, `issuers(${describeValue(iss)})`);
+      if (config !== undefined && config.issuer !== iss) {
+        throw new ConfigError(
+          `issuers(${describeValue(iss)}).issuer`,
+          `the function answered for ${describeValue(config.issuer)}`,
+        );
+      }
+      where = 'the issuers function';
+    } catch (error) {
+      routeError = new TokenError(
+        'jwks_unavailable',
+        `the issuers function failed for iss ${describeValue(iss)}: ${(error as Error)?.message ?? String(error)}`,
+        { claim: 'iss', cause: error },
+      );
+    }
+  }
+  if (config === undefined && routeError === undefined) {
+    routeError = new TokenError('issuer_invalid', `iss ${describeValue(iss)} is not a trusted issuer`, {
+      claim: 'iss',
+    });
+  }
+  if (routeError !== undefined || config === undefined) {
+    const error = routeError as TokenError;
+    const steps: ExplainStep[] = [
+      {
+        step: 'parse',
+        label: 'parse',
+        status: 'pass',
+        detail: `compact JWS: alg ${describeValue(parsed.header.alg)}, ${kidText(parsed.header)}, ${Object.keys(parsed.payload).length} claims`,
+      },
+      { step: 'issuer', label: 'issuer', status: 'fail', detail: error.message, error },
+      ...skipped(UNROUTED_STEPS),
+    ];
+    return {
+      accepted: false,
+      outcome: error.code === 'jwks_unavailable' ? 'unchecked' : 'refused',
+      steps,
+      error,
+      header: parsed.header,
+      claims: parsed.payload,
+      checkedAt,
+    };
+  }
+  const explained = await explainOne(
+    token,
+    { ...issuerOptions(options, config), now: () => checkedAt },
+    requirement,
+  );
+  const issuerStep: ExplainStep = {
+    step: 'issuer',
+    label: 'issuer',
+    status: 'pass',
+    detail: `${describeValue(iss)} is a trusted issuer (${where}); its settings apply`,
+  };
+  const [parse, ...rest] = explained.steps;
+  return { ...explained, steps: parse ? [parse, issuerStep, ...rest] : [issuerStep] };
+}
+
+/** One issuer's single-issuer options: its own settings over the top-level ones, as `verify` applies them. */
+function issuerOptions(options: MultiIssuerVerifierOptions, config: IssuerConfig): VerifierOptions {
+  const {
+    issuers: _list,
+    maxIssuers: _max,
+    resolver: _resolver,
+    jwksUri: _uri,
+    issuer: _one,
+    ...top
+  } = options;
+  const merged: Record<string, unknown> = { ...top };
+  for (const [key, value] of Object.entries(config)) if (value !== undefined) merged[key] = value;
+  if (top.jwks !== undefined || config.jwks !== undefined) merged['jwks'] = { ...top.jwks, ...config.jwks };
+  return merged as unknown as VerifierOptions;
+}
+
+async function explainOne(
+  token: string,
+  verifierOptions: VerifierOptions,
+  requirement: ScopeRequirement | undefined,
+): Promise<TokenExplanation> {
   const resolved = resolveOptions(verifierOptions);
   const checkedAt = resolved.now();
   const events: ScopeguardEvent[] = [];

@@ -3,8 +3,15 @@
  * authorization servers, RFC 9068 issuers). The whole public API is declared here.
  */
 export { createVerifier } from './verifier.js';
+export type { CreatedVerifier } from './verifier.js';
 export { explainToken, formatDuration } from './explain.js';
-export type { ExplainOptions, ExplainStep, ExplainStepStatus, TokenExplanation } from './explain.js';
+export type {
+  AnyExplainOptions,
+  ExplainOptions,
+  ExplainStep,
+  ExplainStepStatus,
+  TokenExplanation,
+} from './explain.js';
 export { inspectIssuer } from './inspect-issuer.js';
 export type { InspectedKey, InspectedRequest, IssuerInspection } from './inspect-issuer.js';
 export { TokenError, ConfigError, isTokenError, TOKEN_ERROR_CODES } from './errors.js';
@@ -17,18 +24,26 @@ export type { ScopeguardEvent, EventListener } from './events.js';
 export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
 export { isLoopbackHost } from './loopback.js';
-export { DEFAULTS } from './options.js';
+export { DEFAULTS, DEFAULT_MAX_ISSUERS } from './options.js';
 export type {
   AccessTokenClaims,
+  AnyVerifierOptions,
   ClaimRequirement,
   FetchFunction,
+  IssuerConfig,
+  IssuerResolver,
+  IssuerResolverOptions,
+  IssuerSettings,
   JsonValue,
   JwksCacheOptions,
   JwsHeader,
+  MultiIssuerVerifierOptions,
+  ResourceVerifierOptions,
   TokenCacheOptions,
   VerifiedToken,
   Verifier,
   VerifierOptions,
+  VerifierSharedOptions,
 } from './types.js';
 export { createDpopVerifier, DEFAULT_DPOP_ALGORITHMS, DPOP_DEFAULTS } from './dpop-proof.js';
 export type { DpopRequest, DpopVerifier, DpopVerifierOptions, VerifiedDpopProof } from './dpop-proof.js';

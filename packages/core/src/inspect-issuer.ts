@@ -3,7 +3,7 @@ import { isTokenError, TokenError } from './errors.js';
 import type { ScopeguardEvent } from './events.js';
 import { importJwk, importJwks } from './jwk-import.js';
 import { resolveOptions } from './options.js';
-import type { FetchFunction, VerifierOptions } from './types.js';
+import type { FetchFunction, ResourceVerifierOptions, VerifierOptions } from './types.js';
 import { createVerifier } from './verifier.js';
 
 /** One HTTP request a verifier made while loading its keys, as {@link inspectIssuer} saw it. */
@@ -208,12 +208,15 @@ function inspectKeys(document: unknown, algorithms: readonly Algorithm[]): Inspe
  *
  * Rejects only with `ConfigError` (unusable options); an issuer that cannot be used is a result
  * (`canVerify: false`, with `problem` and `error`). The verifier's own events still reach `onEvent`.
+ * One issuer at a time: for a verifier with several, inspect each with its own options.
  *
  * @example
  * const report = await inspectIssuer({ issuer, audience: 'api://default' });
  * if (!report.canVerify) console.error(report.problem, report.error?.message);
  */
-export async function inspectIssuer(options: VerifierOptions): Promise<IssuerInspection> {
+export async function inspectIssuer(
+  options: VerifierOptions | ResourceVerifierOptions,
+): Promise<IssuerInspection> {
   const resolved = resolveOptions(options);
   const recordings: Recording[] = [];
   const recordingFetch: FetchFunction = async (input, init) => {

@@ -50,6 +50,11 @@ export interface VerifiedToken {
   subject: string | undefined;
   /** `exp` as a Date. */
   expiresAt: Date;
+  /**
+   * The trusted issuer whose key and settings verified the token: equal to `claims.iss`. With several
+   * issuers, it says which one the token was routed to.
+   */
+  issuer: string;
 }
 
 /**
@@ -98,20 +103,14 @@ export interface TokenCacheOptions {
   maxEntries?: number;
 }
 
-/** Options of `createVerifier`. Names are part of the public contract. */
-export interface VerifierOptions {
-  /**
-   * The expected `iss`, compared exactly. Must be `https:` unless its host is loopback (`localhost`,
-   * `127.0.0.0/8`, `::1`).
-   */
-  issuer: string;
+/**
+ * The settings that may differ from one trusted issuer to another. In the single-issuer form they are
+ * top-level options; with `issuers`, each may be set per issuer (see {@link IssuerConfig}) and the
+ * top-level value is the default every issuer without its own inherits.
+ */
+export interface IssuerSettings {
   /** Accepted audience(s): the token's `aud` (string or array) must contain one of them. */
-  audience: string | readonly string[];
-  /**
-   * Where the keys are. When absent: discovered from `${issuer}/.well-known/oauth-authorization-server`
-   * (RFC 8414), then `/.well-known/openid-configuration`, else Okta's `${issuer}/v1/keys`.
-   */
-  jwksUri?: string;
+  audience?: string | readonly string[];
   /** Allowlist for the client id (`cid` or `client_id`); when set, a token without one is refused. */
   clientIds?: readonly string[];
   /** Accepted signature algorithms. Default `['RS256']`. `none` and `HS*` can never be enabled. */
@@ -127,8 +126,62 @@ export interface VerifierOptions {
    * `at+jwt` or `application/at+jwt` is required (RFC 9068). ID-token-shaped tokens are refused in both.
    */
   typ?: 'any' | 'strict';
-  /** JWKS cache settings. */
+  /** JWKS cache settings (per issuer, they are merged member by member over the top-level ones). */
   jwks?: JwksCacheOptions;
+}
+
+/**
+ * One trusted issuer in `issuers`: its identifier and, optionally, its own settings, which replace the
+ * top-level ones for its tokens (`jwks` is merged member by member; every other setting is replaced whole).
+ */
+export interface IssuerConfig extends IssuerSettings {
+  /**
+   * The issuer identifier, compared exactly with each token's `iss` (the token is routed by it). Same rules
+   * as the single-issuer `issuer`: `https:` (plain `http:` only on a loopback host), written canonically.
+   */
+  issuer: string;
+  /** Where this issuer's keys are; discovered from `issuer` when absent (as the single-issuer `jwksUri`). */
+  jwksUri?: string;
+}
+
+/**
+ * The dynamic form of `issuers`: asked about a token's (unverified) `iss`, returns the issuer's settings
+ * when it is trusted, `undefined` when it is not. May be async. Its answers are cached (see
+ * {@link IssuerResolverOptions}); it is asked only about an `iss` that could be a configured issuer, and
+ * the settings it returns are validated like static ones (their `issuer` must equal the `iss` asked about).
+ */
+export type IssuerResolver = (
+  iss: string,
+) => IssuerConfig | undefined | PromiseLike<IssuerConfig | undefined>;
+
+/** How the answers of an {@link IssuerResolver} are kept. Durations in milliseconds. */
+export interface IssuerResolverOptions {
+  /**
+   * How long a trusted answer (an `IssuerConfig`) is used before the function is asked again; the next
+   * token past it is verified with the answer in hand while the function is asked again in the background
+   * (single-flight). Default 10 min.
+   */
+  maxAge?: number;
+  /** How long an `undefined` answer (not trusted) is remembered. Default 1 min. */
+  refusedMaxAge?: number;
+  /** Most refused `iss` values remembered at once (least recently used are forgotten). Default 1,000. */
+  maxRefused?: number;
+  /**
+   * The function's answer is awaited at most this long; past it the token is refused with
+   * `jwks_unavailable` (it could not be checked). Default 5 s.
+   */
+  timeout?: number;
+}
+
+/** Options every form of `createVerifier` shares: the verifier-wide ones and the issuers' defaults. */
+export interface VerifierSharedOptions extends IssuerSettings {
+  /**
+   * The resource identifier of this API (RFC 8707, RFC 9728): an `https:` URL (plain `http:` only on a
+   * loopback host), without fragment, written canonically (it is compared exactly with `aud`). When no
+   * `audience` is given, it is the accepted audience: an authorization server that supports resource
+   * indicators puts the requested resource in `aud`.
+   */
+  resource?: string;
   /** Verified-token cache settings, or `false` to disable it. */
   cache?: TokenCacheOptions | false;
   /** Longest token accepted, in characters, checked before any decoding. Default 16,384. */
@@ -154,28 +207,102 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
+/** Options of `createVerifier` for one issuer. Names are part of the public contract. */
+export interface VerifierOptions extends VerifierSharedOptions {
+  /**
+   * The expected `iss`, compared exactly. Must be `https:` unless its host is loopback (`localhost`,
+   * `127.0.0.0/8`, `::1`).
+   */
+  issuer: string;
+  /**
+   * Accepted audience(s): the token's `aud` (string or array) must contain one of them. Required unless
+   * `resource` is set (then `resource` is the audience).
+   */
+  audience: string | readonly string[];
+  /**
+   * Where the keys are. When absent: discovered from `${issuer}/.well-known/oauth-authorization-server`
+   * (RFC 8414), then `/.well-known/openid-configuration`, else Okta's `${issuer}/v1/keys`.
+   */
+  jwksUri?: string;
+  /** Only in the multi-issuer form. */
+  issuers?: undefined;
+}
+
+/**
+ * The single-issuer form with `resource` standing for the audience: `{ issuer, resource }`. Everything
+ * else as {@link VerifierOptions}.
+ */
+export interface ResourceVerifierOptions extends Omit<VerifierOptions, 'audience'> {
+  /** The resource identifier; it is the accepted audience. */
+  resource: string;
+  /** Optional here: when absent, `resource` is the audience. */
+  audience?: string | readonly string[];
+}
+
+/**
+ * Options of `createVerifier` for several issuers: `issuers` lists the trusted ones (or a function that
+ * decides), and each token is routed by its `iss` to its issuer's keys and settings. Top-level
+ * {@link IssuerSettings} are every issuer's defaults; `fetch`, `cache`, `threadpool`, `onEvent`, `warnings`,
+ * `maxTokenLength`, `now` and `resource` are verifier-wide.
+ */
+export interface MultiIssuerVerifierOptions extends VerifierSharedOptions {
+  /** The trusted issuers, at least one, each with its own settings; or a function deciding per `iss`. */
+  issuers: readonly IssuerConfig[] | IssuerResolver;
+  /** Only in the single-issuer form. */
+  issuer?: undefined;
+  /** Per issuer only (`issuers[i].jwksUri`). */
+  jwksUri?: undefined;
+  /**
+   * With a function: most issuers kept live at once, each with its keys (least recently used are
+   * dropped, and asked about again when a token names them). Default 100.
+   */
+  maxIssuers?: number;
+  /** With a function: how its answers are cached. */
+  resolver?: IssuerResolverOptions;
+}
+
+/** Every form `createVerifier` accepts. */
+export type AnyVerifierOptions = VerifierOptions | ResourceVerifierOptions | MultiIssuerVerifierOptions;
+
 /** A verifier built once at startup and shared by every request. */
 export interface Verifier {
   /** Verifies a compact JWS access token; rejects with a `TokenError` only. */
   verify(token: string): Promise<VerifiedToken>;
   /**
    * Fetches the key set now, whatever is cached (single-flight: joins a fetch in flight). Rejects with
-   * `TokenError` `jwks_unavailable` when the fetch fails or the set it got has no usable key.
+   * `TokenError` `jwks_unavailable` when the fetch fails or the set it got has no usable key. With several
+   * issuers: `refreshKeys(iss)` refreshes that one (a live one, for a function), `refreshKeys()` every
+   * static (or live) one, rejecting with a message naming each issuer that failed.
    */
-  refreshKeys(): Promise<void>;
+  refreshKeys(issuer?: string): Promise<void>;
   /**
    * The readiness check: resolves once keys are loaded and at least one is usable, fetching them (with
    * discovery) only if none are cached (or, past the cooldown, while the cached set has no usable key);
    * resolves at once when they are. Rejects with `TokenError`
    * `jwks_unavailable` whose message names the cause and, when it looks like configuration, the likely
-   * fix. Call it before `listen` to fail at startup. `createVerifier`'s verifiers always have it; it is
+   * fix. Call it before `listen` to fail at startup. With several issuers it loads every static issuer's
+   * keys and rejects naming each issuer that failed (with a function: the live ones, none at startup).
+   * `createVerifier`'s verifiers always have it; it is
    * optional here only so that hand-written `Verifier`s (test doubles, wrappers) keep type-checking.
    */
   ready?(): Promise<void>;
-  /** The configured issuer. */
+  /**
+   * The configured issuer. With several issuers: the first of the static list (`''` for a function);
+   * read `issuers` instead.
+   */
   readonly issuer: string;
-  /** The accepted audiences. */
+  /**
+   * The accepted audiences. With several issuers: the top-level ones (or `resource`) and every static
+   * issuer's own.
+   */
   readonly audiences: readonly string[];
+  /**
+   * The trusted issuers: `[issuer]`, the static list, or (for a function) the issuers live now. Optional
+   * here for hand-written `Verifier`s; `createVerifier`'s always have it.
+   */
+  readonly issuers?: readonly string[];
+  /** The configured resource identifier (RFC 8707 / RFC 9728), when there is one. */
+  readonly resource?: string | undefined;
 }
 
 /** A public key from the JWKS, imported and bound to exactly one algorithm. */

@@ -1,16 +1,31 @@
-import { checkClaims, checkRequiredClaims } from './claims.js';
-import { createConfigWarner } from './config-warnings.js';
+import { checkClaims } from './claims.js';
 import { deepFreeze } from './deep-freeze.js';
 import { type ParsedCompact, parseCompact } from './compact.js';
-import { discoverJwksUri } from './discovery.js';
 import { describeValue, isTokenError, TokenError } from './errors.js';
 import { createEmitter } from './events.js';
-import { JwksCache } from './jwks-cache.js';
-import { resolveOptions } from './options.js';
+import {
+  DynamicIssuerRouter,
+  type IssuerRouter,
+  singleIssuerRouter,
+  staticIssuerRouter,
+} from './issuer-router.js';
+import { type ResolvedShared, resolveMultiOptions, resolveOptions } from './options.js';
 import { createSignatureScheduler } from './signature-scheduler.js';
 import { VerifiedTokenCache } from './token-cache.js';
-import type { Algorithm } from './algorithms.js';
-import type { ImportedKey, JwsHeader, VerifiedToken, Verifier, VerifierOptions } from './types.js';
+import { createTrustedIssuer, type IssuerRuntime, type TrustedIssuer } from './trusted-issuer.js';
+import type {
+  AnyVerifierOptions,
+  ImportedKey,
+  JwsHeader,
+  MultiIssuerVerifierOptions,
+  ResourceVerifierOptions,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from './types.js';
+
+/** What `createVerifier` returns: a {@link Verifier} with every member (`resource` stays optional). */
+export type CreatedVerifier = Required<Omit<Verifier, 'resource'>> & Pick<Verifier, 'resource'>;
 
 function keyName(key: ImportedKey): string {
   return key.kid === undefined ? 'without kid' : describeValue(key.kid, 64);
@@ -29,97 +44,142 @@ const rethrowAsTokenError = (error: unknown): never => {
   throw asTokenError(error);
 };
 
+function isMultiIssuer(options: AnyVerifierOptions): options is MultiIssuerVerifierOptions {
+  return (
+    typeof options === 'object' &&
+    options !== null &&
+    (options as { issuers?: unknown }).issuers !== undefined
+  );
+}
+
 /**
- * Builds a verifier for one issuer and audience. Construction validates the options and throws
- * `ConfigError` on a mistake; nothing is fetched until the first `verify` (or `ready` / `refreshKeys`).
+ * Runs `operation` on every issuer at once. One issuer: its own outcome, unchanged. Several: resolves when
+ * all succeed, else rejects with one `jwks_unavailable` naming each issuer that failed and why.
+ */
+async function onEveryIssuer(
+  issuers: readonly TrustedIssuer[],
+  operation: (issuer: TrustedIssuer) => Promise<void>,
+): Promise<void> {
+  if (issuers.length === 1) return operation(issuers[0] as TrustedIssuer);
+  const outcomes = await Promise.allSettled(issuers.map(operation));
+  const failed = outcomes.flatMap((outcome, index) =>
+    outcome.status === 'rejected'
+      ? [{ issuer: (issuers[index] as TrustedIssuer).issuer, error: outcome.reason }]
+      : [],
+  );
+  if (failed.length === 0) return;
+  const reasons = failed.map(
+    ({ issuer, error }) =>
+      `issuer ${describeValue(issuer, 200)}: ${(error as Error)?.message ?? String(error)}`,
+  );
+  throw new TokenError(
+    'jwks_unavailable',
+    `${failed.length} of ${issuers.length} issuers cannot verify tokens: ${reasons.join('; ')}`,
+    { cause: failed[0]?.error },
+  );
+}
+
+/**
+ * Builds a verifier. Construction validates the options and throws `ConfigError` on a mistake; nothing is
+ * fetched until the first `verify` (or `ready` / `refreshKeys`).
+ *
+ * - One issuer: `{ issuer, audience }` (or `{ issuer, resource }`: the resource is then the audience).
+ * - Several: `{ issuers: [{ issuer, ...own settings }, ...], audience }`; top-level settings are every
+ *   issuer's defaults. Each token is routed by its unverified `iss`, compared exactly, to its issuer's
+ *   own keys (discovery, JWKS cache, cooldown, stale window) and settings; an `iss` that is not trusted is
+ *   refused (`issuer_invalid`) before any key lookup, and nothing is ever fetched for it.
+ * - Dynamic tenants: `{ issuers: (iss) => config | undefined, audience }`, answers cached, at most
+ *   `maxIssuers` live issuers.
  *
  * `verify(token)` resolves with the verified token or rejects with a `TokenError`. The order is fixed
- * and each step refuses early: strict compact parsing → algorithm allowlist → key lookup in the JWKS
- * cache → signature → claims. A bad signature is therefore reported as such even on an expired token.
+ * and each step refuses early: strict compact parsing → (several issuers) routing by `iss` → algorithm
+ * allowlist → key lookup in the JWKS cache → signature → claims. A bad signature is therefore reported as
+ * such even on an expired token.
  *
  * @example
  * const verifier = createVerifier({ issuer: 'https://example.okta.com/oauth2/default', audience: 'api://default' });
  * const { clientId, scopes } = await verifier.verify(token);
  */
-export function createVerifier(options: VerifierOptions): Required<Verifier> {
-  const o = resolveOptions(options);
-  const emit = createEmitter(o.onEvent);
-  const warn = createConfigWarner(o.warnings, o.issuer);
-
-  let discovery: Promise<string> | undefined;
-  const jwksUri = (): Promise<string> => {
-    if (o.jwksUri !== undefined) return Promise.resolve(o.jwksUri);
-    discovery ??= discoverJwksUri({
-      issuer: o.issuer,
-      fetch: o.fetch,
-      timeoutMs: o.jwks.fetchTimeout,
-      maxBytes: o.jwks.maxResponseBytes,
-      emit,
-    }).catch((error: unknown) => {
-      discovery = undefined; // try again on the next allowed fetch
-      throw error;
+export function createVerifier(options: VerifierOptions): CreatedVerifier;
+export function createVerifier(options: ResourceVerifierOptions): CreatedVerifier;
+export function createVerifier(options: MultiIssuerVerifierOptions): CreatedVerifier;
+export function createVerifier(options: AnyVerifierOptions): CreatedVerifier;
+export function createVerifier(options: AnyVerifierOptions): CreatedVerifier {
+  if (isMultiIssuer(options)) {
+    const m = resolveMultiOptions(options);
+    const runtime = runtimeOf(m.shared);
+    if (m.issuers !== undefined) {
+      const issuers = m.issuers.map((settings) => createTrustedIssuer(settings, runtime));
+      const audiences = new Set(m.defaults.audiences ?? []);
+      for (const issuer of issuers) for (const a of issuer.settings.claims.audiences) audiences.add(a);
+      return build(m.shared, staticIssuerRouter(issuers), {
+        issuer: issuers[0]?.issuer ?? '',
+        audiences: [...audiences],
+        dynamic: false,
+      });
+    }
+    const router = new DynamicIssuerRouter({
+      resolve: m.resolve as NonNullable<typeof m.resolve>,
+      defaults: m.defaults,
+      runtime,
+      maxIssuers: m.maxIssuers,
+      resolver: m.resolver,
+      failureMaxAge: m.defaults.jwks.cooldown,
+      maxStale: m.defaults.jwks.maxStale,
     });
-    return discovery as Promise<string>;
-  };
-
-  const jwks = new JwksCache({
-    jwksUri,
-    fetch: o.fetch,
-    algorithms: o.algorithms,
-    ...o.jwks,
-    emit,
-    warn,
+    return build(m.shared, router, {
+      issuer: '',
+      audiences: [...(m.defaults.audiences ?? [])],
+      dynamic: true,
+    });
+  }
+  const o = resolveOptions(options);
+  const issuer = createTrustedIssuer(o, runtimeOf(o));
+  return build(o, singleIssuerRouter(issuer), {
     issuer: o.issuer,
-    now: o.now,
+    audiences: o.claims.audiences,
+    dynamic: false,
   });
-  const cache = o.cacheMaxEntries > 0 ? new VerifiedTokenCache(o.cacheMaxEntries) : undefined;
-  const keyIsCurrent = (key: ImportedKey) => jwks.has(key);
-  /** What a cache hit must re-run besides the time window and the key: rules that may change their answer. */
-  const recheck =
-    o.claims.requiredClaims.length > 0
-      ? (token: VerifiedToken) => checkRequiredClaims(token.claims, o.claims)
-      : undefined;
-  const signatures = createSignatureScheduler(o.threadpool);
+}
 
-  /** The slow path of key lookup. Only here can a failure mean "could not check" (jwks_unavailable). */
-  async function fetchKey(kid: string | undefined, alg: Algorithm): Promise<ImportedKey> {
-    try {
-      return await jwks.getKey(kid, alg);
-    } catch (error) {
-      if (isTokenError(error)) throw error;
-      throw new TokenError(
-        'jwks_unavailable',
-        `could not load the keys: ${(error as Error)?.message ?? 'unknown error'}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  }
+function runtimeOf(shared: ResolvedShared): IssuerRuntime {
+  return {
+    fetch: shared.fetch,
+    emit: createEmitter(shared.onEvent),
+    warnings: shared.warnings,
+    now: shared.now,
+  };
+}
 
-  /** Key lookup, with the slow path (a JWKS fetch) only when the cache cannot answer. */
-  function keyFor(header: Record<string, unknown>): ImportedKey | Promise<ImportedKey> {
-    const alg = header.alg as string;
-    if (!(o.algorithms as readonly string[]).includes(alg)) {
-      throw new TokenError(
-        'alg_not_allowed',
-        `alg ${describeValue(alg, 32)} is not allowed (allowed: ${o.algorithms.join(', ')})`,
-        { claim: 'header.alg' },
-      );
-    }
-    const kid = header.kid as string | undefined;
-    return jwks.peek(kid, alg as Algorithm) ?? fetchKey(kid, alg as Algorithm);
-  }
+interface Described {
+  issuer: string;
+  audiences: readonly string[];
+  /** Issuers come and go (an issuers function): `issuers` is read anew each time. */
+  dynamic: boolean;
+}
+
+function build(shared: ResolvedShared, router: IssuerRouter, described: Described): CreatedVerifier {
+  const { now } = shared;
+  const cache =
+    shared.cacheMaxEntries > 0 ? new VerifiedTokenCache<TrustedIssuer>(shared.cacheMaxEntries) : undefined;
+  const signatures = createSignatureScheduler(shared.threadpool);
 
   /** Signature, then claims; the result is frozen and, when the cache is on, remembered. */
-  function finish(token: string, parsed: ParsedCompact, key: ImportedKey, valid: boolean): VerifiedToken {
+  function finish(
+    token: string,
+    parsed: ParsedCompact,
+    issuer: TrustedIssuer,
+    key: ImportedKey,
+    valid: boolean,
+  ): VerifiedToken {
     if (!valid) {
       throw new TokenError(
         'signature_invalid',
         `signature does not verify with key ${keyName(key)} (${key.alg})`,
       );
     }
-    const checked = checkClaims(parsed.header, parsed.payload, o.claims, o.now());
+    const policy = issuer.settings.claims;
+    const checked = checkClaims(parsed.header, parsed.payload, policy, now());
     const result: VerifiedToken = deepFreeze({
       claims: checked.claims,
       header: parsed.header as JwsHeader,
@@ -127,23 +187,24 @@ export function createVerifier(options: VerifierOptions): Required<Verifier> {
       clientId: checked.clientId,
       subject: checked.subject,
       expiresAt: new Date(checked.claims.exp * 1000),
+      issuer: issuer.issuer,
     });
     if (cache) {
       // The window in which checkClaims' time rules hold (see VerifiedTokenCache for what a hit re-checks).
-      const tolerance = o.claims.clockTolerance;
+      const tolerance = policy.clockTolerance;
       const { exp, nbf, iat } = checked.claims;
       let validUntil = (exp + tolerance) * 1000;
-      const { maxTokenAge } = o.claims;
+      const { maxTokenAge } = policy;
       if (maxTokenAge !== undefined && typeof iat === 'number') {
         validUntil = Math.min(validUntil, (iat + maxTokenAge + tolerance) * 1000);
       }
       const notBefore = Math.max(typeof nbf === 'number' ? nbf : 0, typeof iat === 'number' ? iat : 0);
-      cache.set(token, result, key, (notBefore - tolerance) * 1000, validUntil);
+      cache.set(token, result, key, issuer, (notBefore - tolerance) * 1000, validUntil);
     }
     return result;
   }
 
-  function checkSignature(token: string, parsed: ParsedCompact, key: ImportedKey) {
+  function checkSignature(token: string, parsed: ParsedCompact, issuer: TrustedIssuer, key: ImportedKey) {
     if (key.alg !== parsed.header.alg) {
       throw new TokenError(
         'alg_not_allowed',
@@ -153,33 +214,65 @@ export function createVerifier(options: VerifierOptions): Required<Verifier> {
     }
     const valid = signatures.verify(key.alg, key.key, parsed.signingInput, parsed.signature);
     return valid === true || valid === false
-      ? finish(token, parsed, key, valid)
-      : valid.then((ok) => finish(token, parsed, key, ok));
+      ? finish(token, parsed, issuer, key, valid)
+      : valid.then((ok) => finish(token, parsed, issuer, key, ok));
+  }
+
+  /** Key lookup (sync when cached) and the signature, against the one issuer the token was routed to. */
+  function checkWith(
+    token: string,
+    parsed: ParsedCompact,
+    issuer: TrustedIssuer,
+  ): VerifiedToken | Promise<VerifiedToken> {
+    const key = issuer.keyFor(parsed.header);
+    return key instanceof Promise
+      ? key.then((k) => checkSignature(token, parsed, issuer, k))
+      : checkSignature(token, parsed, issuer, key);
   }
 
   /**
-   * The whole check. Synchronous when the key is cached and the signature runs on this thread (the common
-   * case: one promise per verification, made by `verify`); otherwise a promise.
+   * The whole check. Synchronous when the issuer is known, the key is cached and the signature runs on this
+   * thread (the common case: one promise per verification, made by `verify`); otherwise a promise.
    */
   function verifyUncached(token: string): VerifiedToken | Promise<VerifiedToken> {
-    const parsed = parseCompact(token, o.maxTokenLength);
-    const key = keyFor(parsed.header);
-    return key instanceof Promise
-      ? key.then((k) => checkSignature(token, parsed, k))
-      : checkSignature(token, parsed, key);
+    const parsed = parseCompact(token, shared.maxTokenLength);
+    const issuer = router.route(parsed.payload);
+    return issuer instanceof Promise
+      ? issuer.then((i) => checkWith(token, parsed, i))
+      : checkWith(token, parsed, issuer);
   }
 
-  return {
-    issuer: o.issuer,
-    audiences: Object.freeze([...o.claims.audiences]),
+  /** The issuer `refreshKeys(iss)` means: a trusted one, asking an issuers function if need be. */
+  async function issuerNamed(iss: string): Promise<TrustedIssuer> {
+    const known = router.find(iss);
+    if (known !== undefined) return known;
+    if (!described.dynamic) {
+      throw new TokenError('issuer_invalid', `${describeValue(iss)} is not a trusted issuer`, {
+        claim: 'iss',
+      });
+    }
+    return router.route({ iss });
+  }
+
+  const staticIssuers = Object.freeze(router.issuers().map((issuer) => issuer.issuer));
+  const verifier: CreatedVerifier = {
+    issuer: described.issuer,
+    audiences: Object.freeze([...described.audiences]),
+    get issuers() {
+      return described.dynamic
+        ? Object.freeze(router.issuers().map((issuer) => issuer.issuer))
+        : staticIssuers;
+    },
+    resource: shared.resource,
     verify(token: string): Promise<VerifiedToken> {
       if (cache && typeof token === 'string') {
-        const hit = cache.get(token, o.now(), keyIsCurrent);
+        const hit = cache.get(token, now());
         if (hit) {
-          if (recheck === undefined) return Promise.resolve(hit);
+          const recheck = hit.owner.recheck;
+          if (recheck === undefined) return Promise.resolve(hit.result);
           try {
-            recheck(hit);
-            return Promise.resolve(hit);
+            recheck(hit.result);
+            return Promise.resolve(hit.result);
           } catch (error) {
             return Promise.reject(asTokenError(error));
           }
@@ -192,11 +285,13 @@ export function createVerifier(options: VerifierOptions): Required<Verifier> {
         return Promise.reject(asTokenError(error));
       }
     },
-    refreshKeys(): Promise<void> {
-      return jwks.refresh();
+    refreshKeys(iss?: string): Promise<void> {
+      if (iss === undefined) return onEveryIssuer(router.issuers(), (issuer) => issuer.refresh());
+      return issuerNamed(iss).then((issuer) => issuer.refresh());
     },
     ready(): Promise<void> {
-      return jwks.ready();
+      return onEveryIssuer(router.issuers(), (issuer) => issuer.ready());
     },
   };
+  return verifier;
 }

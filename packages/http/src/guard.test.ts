@@ -1,4 +1,4 @@
-import { ConfigError, type Verifier } from '@scopeguard/core';
+import { ConfigError, createVerifier, type Verifier } from '@scopeguard/core';
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateRequestCallback, createGuard } from './guard.js';
@@ -47,6 +47,25 @@ describe('createGuard().authenticate', () => {
     expect(outcome.auth?.token).toBe(token);
     expect(Object.isFrozen(outcome.auth)).toBe(true);
     expect(outcome.headers).toEqual({});
+  });
+
+  it('exposes the issuer that verified the token on auth, with several issuers too', async () => {
+    const other = await createTestIssuer({ listen: false, origin: 'https://other.test' });
+    try {
+      const verifier = createVerifier({
+        issuers: [{ issuer: issuer.issuer }, { issuer: other.issuer }],
+        audience: 'api://default',
+        fetch: (input, init) =>
+          input.startsWith(other.origin) ? other.fetch(input, init) : issuer.fetch(input, init),
+      });
+      const guard = createGuard({ verifier });
+      for (const from of [issuer, other]) {
+        const outcome = await guard.authenticate(request(`Bearer ${await from.mint()}`), null);
+        expect(outcome).toMatchObject({ ok: true, auth: { issuer: from.issuer } });
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers 401 with a bare challenge when there is no token', async () => {

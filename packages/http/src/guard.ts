@@ -40,6 +40,7 @@ export function toAuthInfo(verified: VerifiedToken, token: string): AuthInfo {
     clientId: verified.clientId,
     subject: verified.subject,
     expiresAt: verified.expiresAt,
+    issuer: verified.issuer,
     token,
   });
 }

@@ -11,6 +11,7 @@ function auth(scopes: string[]): AuthInfo {
     clientId: 'c',
     subject: 's',
     expiresAt: new Date(0),
+    issuer: 'i',
     token: 'secret.token.value',
   };
 }

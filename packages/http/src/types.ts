@@ -2,8 +2,9 @@ import type { TokenErrorCode, VerifiedToken } from '@scopeguard/core';
 
 /**
  * What a successful authentication yields: the verified token (claims, header, scopes, client id,
- * subject, expiry) plus the raw bearer string it came from. Adapters expose it as `req.auth`,
- * `request.auth`, `ctx.state.auth`, `c.get('auth')`, ….
+ * subject, expiry, and `issuer`: the trusted issuer it was verified for, which tells several issuers
+ * apart) plus the raw bearer string it came from. Adapters expose it as `req.auth`, `request.auth`,
+ * `ctx.state.auth`, `c.get('auth')`, ….
  */
 export interface AuthInfo extends VerifiedToken {
   /** The raw access token, as the client sent it (for forwarding to downstream APIs; never log it). */

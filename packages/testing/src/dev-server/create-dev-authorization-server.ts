@@ -33,12 +33,21 @@ export interface DevAuthorizationServer extends TestIssuer {
   readonly clients: readonly DevClient[];
 }
 
+/** Every resource some client may request, for RFC 9728 §4 `protected_resources`; `undefined` for none. */
+function protectedResources(clients: readonly DevClient[]): string[] | undefined {
+  const resources = [...new Set(clients.flatMap((client) => client.resources ?? []))];
+  return resources.length > 0 ? resources : undefined;
+}
+
 /**
  * Starts a small OAuth 2.0 authorization server for development, built on the test issuer: the
  * client-credentials grant at `POST ${issuer}/v1/token` with `client_secret_basic`, `client_secret_post` or
  * `private_key_jwt` client authentication, per-client scopes, RFC 6749 error responses, plus the issuer's
  * metadata and JWKS. A client that sends a DPoP proof gets a DPoP-bound token (RFC 9449 §5: `token_type`
- * `DPoP`, `cnf.jkt`); the metadata advertises `dpop_signing_alg_values_supported`. Works with standard OAuth
+ * `DPoP`, `cnf.jkt`); the metadata advertises `dpop_signing_alg_values_supported`. Resource indicators
+ * (RFC 8707): a `resource` parameter (one or more) that the client may use (its `resources`) becomes the
+ * token's `aud`; any other is refused with `invalid_target`; the metadata lists the resources in
+ * `protected_resources` (RFC 9728 §4; RFC 8707 itself defines no metadata). Works with standard OAuth
  * clients such as `openid-client`.
  */
 export async function createDevAuthorizationServer(
@@ -57,6 +66,9 @@ export async function createDevAuthorizationServer(
     metadata: {
       scopes_supported: [...new Set(clients.flatMap((client) => client.scopes))],
       dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGORITHMS],
+      // RFC 8707 defines no metadata of its own. RFC 9728 §4 registers `protected_resources`: the resource
+      // identifiers tokens can be requested for here (the clients' `resources`). Absent when there are none.
+      protected_resources: protectedResources(clients),
     },
     routes: [
       {

@@ -23,6 +23,13 @@ export interface DevClientConfig {
   token_endpoint_auth_method?: DevClientAuthMethod;
   /** Grants the client may use; default `['client_credentials']`. */
   grant_types?: string[];
+  /**
+   * Resource indicators (RFC 8707) the client may name in the token request's `resource` parameter, each
+   * an absolute URI without fragment, e.g. `["https://api.example.com/orders"]`. A token requested for
+   * them carries them in `aud`; any other resource is refused with `invalid_target`. The server's own
+   * `audience` may always be requested. Default: none.
+   */
+  resources?: string[];
 }
 
 /** A validated client registration. */
@@ -34,6 +41,8 @@ export interface DevClient {
   readonly default_scopes: readonly string[];
   readonly token_endpoint_auth_method: DevClientAuthMethod;
   readonly grant_types: readonly string[];
+  /** Resource indicators (RFC 8707) the client may request (absent: none); see {@link DevClientConfig.resources}. */
+  readonly resources?: readonly string[];
 }
 
 /** The shape of a clients file: `{ "clients": [ ... ] }`. */
@@ -45,6 +54,14 @@ const AUTH_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_p
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Whether `value` may be a resource indicator (RFC 8707 §2): an absolute URI (RFC 3986 §4.3: a scheme, no
+ * fragment), read by the WHATWG URL parser, with no leading or trailing whitespace.
+ */
+export function isResourceIndicator(value: string): boolean {
+  return value.trim() === value && !value.includes('#') && URL.canParse(value);
+}
 
 function fail(index: number, message: string): never {
   throw new TypeError(`Invalid dev client #${index}: ${message}`);
@@ -117,6 +134,11 @@ export function validateDevClients(input: unknown): DevClient[] {
     const stray = defaults.find((scope) => !scopes.includes(scope));
     if (stray !== undefined) fail(index, `default scope "${stray}" is not among its scopes`);
     const grantTypes = stringList(entry['grant_types'] ?? ['client_credentials'], index, 'grant_types');
+    const resources = stringList(entry['resources'] ?? [], index, 'resources');
+    const badResource = resources.find((resource) => !isResourceIndicator(resource));
+    if (badResource !== undefined) {
+      fail(index, `resource "${badResource}" is not an absolute URI without fragment (RFC 8707 §2)`);
+    }
     return {
       client_id: clientId,
       ...(secret === undefined ? {} : { client_secret: secret as string }),
@@ -125,6 +147,7 @@ export function validateDevClients(input: unknown): DevClient[] {
       default_scopes: [...defaults],
       token_endpoint_auth_method: method as DevClientAuthMethod,
       grant_types: [...grantTypes],
+      ...(resources.length === 0 ? {} : { resources: [...new Set(resources)] }),
     };
   });
 }

@@ -1,6 +1,10 @@
-/** Error codes of RFC 6749 §5.2 (and RFC 9449 §5's `invalid_dpop_proof`) that the token endpoint returns. */
+/**
+ * Error codes of RFC 6749 §5.2 (and RFC 9449 §5's `invalid_dpop_proof`, RFC 8707 §2's `invalid_target`)
+ * that the token endpoint returns.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
+  | 'invalid_target'
   | 'invalid_client'
   | 'invalid_grant'
   | 'unauthorized_client'

@@ -3,6 +3,7 @@ import type { TestIssuer } from '../create-test-issuer.js';
 import { authenticateClient } from './authenticate-client.js';
 import type { DevClient } from './dev-clients.js';
 import { checkTokenEndpointProof } from './dpop-proof.js';
+import { grantAudience } from './grant-resources.js';
 import { grantScopes } from './grant-scopes.js';
 import { OAuthError } from './oauth-error.js';
 import { ReplayCache } from './replay-cache.js';
@@ -23,7 +24,8 @@ async function readForm(request: Request): Promise<URLSearchParams> {
   }
   const form = new URLSearchParams(await request.text());
   for (const name of new Set(form.keys())) {
-    if (form.getAll(name).length > 1)
+    // RFC 8707 §2: `resource` may be repeated, to ask for a token usable at several resources.
+    if (name !== 'resource' && form.getAll(name).length > 1)
       throw new OAuthError('invalid_request', `Parameter ${name} is repeated.`);
   }
   return form;
@@ -32,6 +34,8 @@ async function readForm(request: Request): Promise<URLSearchParams> {
 /**
  * Builds the handler of `POST ${issuer}/v1/token`: the client-credentials grant (RFC 6749 §4.4) with client
  * authentication, scope decisions and RFC 6749 §5.1/§5.2 responses; tokens are minted by the issuer.
+ * Resource indicators (RFC 8707): each `resource` parameter the client may use goes into `aud`; another
+ * one is refused with `invalid_target`.
  * With a valid `DPoP` proof (RFC 9449 §5) the token is DPoP-bound: `cnf.jkt` is the proof key's
  * thumbprint and `token_type` is `DPoP`; an invalid proof is refused with 400 `invalid_dpop_proof`.
  */
@@ -56,6 +60,7 @@ export function createTokenEndpoint(
         throw new OAuthError('unauthorized_client', `The client may not use the ${grantType} grant.`);
       }
       const scopes = grantScopes(client, form.get('scope'));
+      const aud = grantAudience(client, form.getAll('resource'), issuer.audience);
       const proof = request.headers.get('dpop');
       const jkt =
         proof === null
@@ -63,7 +68,7 @@ export function createTokenEndpoint(
           : await checkTokenEndpointProof(proof, { tokenEndpoint: issuer.tokenEndpoint, replays });
       const clientClaim = config.profile === 'rfc9068' ? 'client_id' : 'cid';
       const accessToken = await issuer.mint(
-        { [clientClaim]: client.client_id, ...(jkt === undefined ? {} : { cnf: { jkt } }) },
+        { [clientClaim]: client.client_id, aud, ...(jkt === undefined ? {} : { cnf: { jkt } }) },
         { scopes, expiresIn: config.tokenLifetime, profile: config.profile },
       );
       const body = {
