@@ -90,6 +90,12 @@ beforeAll(async () => {
     installConsumer(project, tarballs, {
       '@types/node': typesNode,
       '@types/express': workspaceVersion('@types/express') ?? '5',
+      // @types/koa (the optional peer of @scopeguard/koa) types `ctx.attachment` with
+      // `import * as contentDisposition from 'content-disposition'`, meaning @types/content-disposition.
+      // Express 5.3 depends on content-disposition 2, which ships its own, different types; hoisted to the
+      // top, it wins that import and @types/koa fails to typecheck under skipLibCheck: false (a clash of two
+      // third-party packages, not of ours). Koa's own content-disposition 1.0 at the top keeps it apart.
+      'content-disposition': '1.0.1',
     }),
     // npm refuses (ERESOLVE) an express outside the peer range, so this install is itself a check.
     installConsumer(express4Project, tarballs, {
