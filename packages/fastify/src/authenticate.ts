@@ -10,6 +10,7 @@ import {
 } from '@scopeguard/http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { setRequestState } from './request-state.js';
+import { ruleOfRoute } from './route-config.js';
 import { sendRefusal, setHeaders } from './send-answer.js';
 
 /**
@@ -27,11 +28,17 @@ export function fastifyRequest(
 }
 
 /**
- * Authenticates one Fastify request through the HTTP layer. On success sets `request.auth`, records
- * the request as authenticated and calls `onAuthenticated(auth)` (`undefined` when `optional` let a
- * token-less request through). A refusal is answered through `reply`; an unexpected (non-`TokenError`)
- * error goes to `done(error)`, that is to Fastify's error handler. Never throws, never leaves a promise
- * unhandled (`onAuthenticated` must not throw either: see {@link checkScopes}).
+ * The scopes a request needs once its token is verified: a rule, `'route'` for those of the route's
+ * `config` (`scopes`, `anyScopes`), or none.
+ */
+export type ScopeSource = ScopeRule | 'route' | undefined;
+
+/**
+ * Authenticates one Fastify request through the HTTP layer, then checks `scopes`. On success sets
+ * `request.auth`, records the request as authenticated and calls `done()`. A refusal is answered through
+ * `reply`; an unexpected (non-`TokenError`) error, or a route config that is not valid, goes to
+ * `done(error)`, that is to Fastify's error handler. Never throws, never leaves a promise unhandled, and
+ * creates no closure of its own per request beyond the layer's callbacks.
  */
 export function authenticateFastifyRequest(
   verifier: Verifier,
@@ -39,7 +46,7 @@ export function authenticateFastifyRequest(
   request: FastifyRequest,
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
-  onAuthenticated: (auth: AuthInfo | undefined) => void,
+  scopes: ScopeSource,
 ): void {
   authenticateRequestCallback(
     verifier,
@@ -47,6 +54,7 @@ export function authenticateFastifyRequest(
     fastifyRequest(request, settings),
     request,
     (outcome) => {
+      let rule: ScopeRule | undefined;
       try {
         if (!outcome.ok) {
           sendRefusal(reply, outcome, done);
@@ -55,14 +63,16 @@ export function authenticateFastifyRequest(
         // Headers the layer adds to the application's response (none yet; a DPoP-Nonce later).
         setHeaders(reply, outcome.headers);
         setRequestState(request, outcome.auth, settings);
+        rule = scopes === 'route' ? ruleOfRoute(request) : scopes;
       } catch (error) {
         done(error as Error);
         return;
       }
       // Outside the try: what runs next (Fastify's next hooks, the handler) has its own error handling.
-      onAuthenticated(outcome.auth);
+      if (rule === undefined) done();
+      else checkScopes(rule, outcome.auth, settings, request, reply, done);
     },
-    (error) => done(error as Error),
+    done as (error: unknown) => void,
   );
 }
 

@@ -8,10 +8,10 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { authenticateFastifyRequest, checkScopes } from './authenticate.js';
+import { authenticateFastifyRequest } from './authenticate.js';
 import { notConfigured } from './env.js';
 import { AUTH, SETTINGS } from './request-state.js';
-import { compileRouteConfig, ruleOfRoute } from './route-config.js';
+import { compileRouteConfig } from './route-config.js';
 import type { AdapterOptions } from './types.js';
 
 /**
@@ -70,17 +70,7 @@ const plugin: FastifyPluginCallback<ScopeguardOptions> = (fastify, options, done
     reply: FastifyReply,
     next: HookHandlerDoneFunction,
   ): void {
-    authenticateFastifyRequest(verifier, settings, request, reply, next, (auth) => {
-      let rule: ReturnType<typeof ruleOfRoute>;
-      try {
-        rule = ruleOfRoute(request);
-      } catch (error) {
-        next(error as Error);
-        return;
-      }
-      if (rule === undefined) next();
-      else checkScopes(rule, auth, settings, request, reply, next);
-    });
+    authenticateFastifyRequest(verifier, settings, request, reply, next, 'route');
   }
   // Before the body is read, unless a form-body token must be found in it (RFC 6750 §2.2).
   fastify.addHook(settings.allowBodyToken ? 'preValidation' : 'onRequest', scopeguardAuthenticate);

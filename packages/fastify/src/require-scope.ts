@@ -79,9 +79,7 @@ function createScopeHook(rule: ScopeRule, options: RequireScopeOptions): ScopeHo
       done(error as Error);
       return;
     }
-    authenticateFastifyRequest(verifier, own, request, reply, done, (auth) =>
-      checkScopes(rule, auth, own, request, reply, done),
-    );
+    authenticateFastifyRequest(verifier, own, request, reply, done, rule);
   };
 }
 
