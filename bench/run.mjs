@@ -1,5 +1,5 @@
 // scopeguard benchmark: `pnpm bench` (= pnpm build && node bench/run.mjs).
-//   node bench/run.mjs [--quick] [--only=verify,http,headers,redis,keys,memory]
+//   node bench/run.mjs [--quick] [--only=verify,http,fastify,headers,redis,keys,memory]
 // Loopback only (every server on 127.0.0.1:0), bounded in time. Prints Markdown tables on stdout and writes
 // bench/RESULTS.md (bench/RESULTS.quick.md with --quick, bench/RESULTS.partial.md with --only). Failing targets are reported, not hidden; the
 // exit code is 0 unless the harness crashed.
@@ -7,7 +7,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmtInt, fmtMs, fmtRatio, machine, packageVersion, table } from './lib/common.mjs';
 
-const SECTIONS = ['verify', 'http', 'headers', 'redis', 'keys', 'memory'];
+const SECTIONS = ['verify', 'http', 'fastify', 'headers', 'redis', 'keys', 'memory'];
 const argv = process.argv.slice(2);
 const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
 if (unknown.length > 0) {
@@ -44,6 +44,7 @@ const CONFIG = quick
       },
       issuers: { distinctTokens: 200, runs: 2, runMs: 150, warmupMs: 50 },
       http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
+      fastify: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
       headers: {
         size: 16_384,
         httpSize: 16_000,
@@ -89,6 +90,8 @@ const CONFIG = quick
       },
       issuers: { distinctTokens: 1000, runs: 7, runMs: 400, warmupMs: 200 },
       http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
+      // Five rounds: the target (≤ 10 % CPU over no-auth) is finer than the Express section's.
+      fastify: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 5 },
       // 16 KiB headers in-process; 16,000 characters over HTTP (Node's default limit is 16 KiB for all headers).
       headers: {
         size: 16_384,
@@ -124,6 +127,7 @@ async function main() {
   try {
     await import('@scopeguard/core');
     await import('@scopeguard/express');
+    await import('@scopeguard/fastify');
     await import('@scopeguard/http');
     await import('@scopeguard/testing');
   } catch (error) {
@@ -132,6 +136,7 @@ async function main() {
   }
   const { concurrency, issuerCount, verifyThroughput } = await import('./sections/verify.mjs');
   const { httpOverhead } = await import('./sections/http.mjs');
+  const { fastifyOverhead } = await import('./sections/fastify.mjs');
   const { headerCost } = await import('./sections/headers.mjs');
   const { keyEvents } = await import('./sections/keys.mjs');
   const { memory } = await import('./sections/memory.mjs');
@@ -171,6 +176,10 @@ async function main() {
   if (only.includes('http')) {
     log('HTTP overhead');
     await guard('http', () => httpOverhead(CONFIG.http, log));
+  }
+  if (only.includes('fastify')) {
+    log('Fastify overhead');
+    await guard('fastify', () => fastifyOverhead(CONFIG.fastify, log));
   }
   if (only.includes('headers')) {
     log('hostile Authorization headers');
@@ -414,6 +423,72 @@ function render(results, crashes) {
         rot.ratio >= 0.8 && rot.non2xx === 0,
         fmtRatio(rot.ratio),
       );
+  }
+
+  if (results.fastify) {
+    const r = results.fastify;
+    out.push(
+      `## Fastify overhead (Fastify 5, autocannon ${r.connections} connections, median of ${r.rounds} round-robin runs × ${r.seconds} s after a warm-up)`,
+      '',
+    );
+    out.push(
+      `Each Fastify app runs in its own process (bench/fastify-server.mjs); autocannon and the test issuer run in the parent. Every variant checks the scope \`customScope\` (scp). scopeguard: \`app.register(scopeguard, { issuer, audience, jwksUri })\` and \`config: { scopes: ['customScope'] }\` on the route. @fastify/jwt + get-jwks: the setup get-jwks's README shows (\`decode: { complete: true }\`, \`secret\` = \`getJwks.getPublicKey({ kid, alg, domain: iss })\` restricted to the one issuer, fast-jwt checking issuer, audience and RS256; fast-jwt's verified-token cache off, as there), \`await request.jwtVerify()\` in an \`onRequest\` hook, then the scope. Same tokens as the Express section; rotating = autocannon cycles through them with \`setupRequest\`. "CPU added" = server CPU per request ÷ no-auth's in the same round, minus 1, median over rounds (each round's value in the last column). Versions: fastify ${packageVersion('fastify')}, @scopeguard/fastify ${packageVersion('@scopeguard/fastify')}, @fastify/jwt ${packageVersion('@fastify/jwt')}, get-jwks ${packageVersion('get-jwks')}.`,
+      '',
+    );
+    const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+    out.push(
+      table(
+        [
+          'app',
+          'tokens',
+          'req/s',
+          '× no-auth',
+          'p50',
+          'p99',
+          'server CPU µs/req (vs no-auth)',
+          'CPU added',
+          'non-2xx',
+          'errors',
+          'rounds: req/s',
+          'rounds: CPU added',
+        ],
+        r.rows.map((row) => [
+          row.label,
+          row.modeLabel,
+          fmtInt(row.requestsPerSec),
+          fmtRatio(row.ratio),
+          `${row.p50} ms`,
+          `${row.p99} ms`,
+          `${row.cpuPerRequest.toFixed(1)} (${row.cpuOverhead >= 0 ? '+' : ''}${row.cpuOverhead.toFixed(1)})`,
+          row.variant === 'none' ? '' : pct(row.cpuAdded),
+          String(row.non2xx),
+          String(row.errors),
+          row.rounds.map(fmtInt).join(' / '),
+          row.variant === 'none' ? '' : row.cpuAddedRounds.map((x) => pct(x)).join(' / '),
+        ]),
+      ),
+      '',
+    );
+    for (const mode of ['same', 'rotating']) {
+      const sg = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === mode);
+      const peers = r.rows.filter(
+        (row) => row.variant !== 'none' && row.variant !== 'scopeguard' && row.mode === mode,
+      );
+      if (!sg) continue;
+      const name = mode === 'same' ? 'same token' : 'rotating distinct tokens';
+      target(
+        `Fastify: scopeguard adds ≤ 10 % server CPU per request over no-auth (${name})`,
+        sg.cpuAdded <= 0.1 && sg.non2xx === 0,
+        `${pct(sg.cpuAdded)} (${sg.cpuPerRequest.toFixed(1)} vs ${(sg.cpuPerRequest - sg.cpuOverhead).toFixed(1)} µs/req)`,
+      );
+      if (peers.length > 0) {
+        target(
+          `Fastify: scopeguard adds less CPU per request than any peer (${name})`,
+          peers.every((peer) => sg.cpuAdded < peer.cpuAdded),
+          `${pct(sg.cpuAdded)} vs ${peers.map((peer) => `${peer.variant} ${pct(peer.cpuAdded)}`).join(', ')}`,
+        );
+      }
+    }
   }
 
   if (results.redis) {
