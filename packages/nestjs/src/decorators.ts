@@ -5,9 +5,11 @@ import {
   type PipeTransform,
   SetMetadata,
   type Type,
+  UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type ScopeRequirement, type ScopeRule, scopeRuleFromArguments } from '@scopeguard/http';
+import { ScopeguardGuard } from './guard.js';
 import { getRequestState } from './request-state.js';
 import { PUBLIC_METADATA, SCOPES_METADATA } from './tokens.js';
 import type { AuthInfo, ScopeguardRequest } from './types.js';
@@ -22,15 +24,20 @@ const metadata = Reflect as unknown as {
 };
 
 /**
- * Adds a rule to the list on a class or handler. Every rule applies: several decorators on one handler,
- * and those of the controller class with those of the handler (class rules first). A class also keeps
- * the rules of the class it extends.
+ * Adds a rule to the list on a class or handler, and puts `ScopeguardGuard` on it, so that a route that
+ * requires a scope is never served unchecked, even without a global guard or `@UseGuards`. Every rule
+ * applies: several decorators on one handler, and those of the controller class with those of the handler
+ * (class rules first). A class also keeps the rules of the class it extends. When the guard runs more than
+ * once for a request (global and here), the token is verified once.
  */
 function addScopeRule(rule: ScopeRule): ClassOrMethodDecorator {
-  return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+  const guarded = UseGuards(ScopeguardGuard);
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const holder: object = descriptor === undefined ? target : (descriptor.value as object);
     const rules = (metadata.getMetadata(SCOPES_METADATA, holder) as readonly ScopeRule[] | undefined) ?? [];
     metadata.defineMetadata(SCOPES_METADATA, Object.freeze([...rules, rule]), holder);
+    if (descriptor === undefined) (guarded as ClassDecorator)(target as Type);
+    else (guarded as MethodDecorator)(target, key as string | symbol, descriptor);
   }) as ClassOrMethodDecorator;
 }
 
@@ -40,7 +47,8 @@ function addScopeRule(rule: ScopeRule): ClassOrMethodDecorator {
  * class and of the handler must hold. A token without them gets 403 `insufficient_scope` with
  * `scope="…"` listing what the route needs and an `error_description` that says "all of these scopes".
  *
- * Read by `ScopeguardGuard` (global, or `@UseGuards(ScopeguardGuard)`). Invalid scope names throw a
+ * Read by `ScopeguardGuard`, which this decorator also applies (as `@UseGuards(ScopeguardGuard)` would), so
+ * the route is checked even where no global guard runs. Invalid scope names throw a
  * `ConfigError` when the class is defined; `@RequireScope('read write')` suggests
  * `@RequireScope('read', 'write')`.
  *

@@ -19,7 +19,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ConfigError, createVerifier, type Verifier } from '@scopeguard/core';
@@ -407,6 +407,32 @@ describe.for(platforms)('on Nest with %s', (platform) => {
     expect(scoped.challenges).toEqual([
       'Bearer realm="api", error="insufficient_scope", error_description="This resource requires the scope: customScope", scope="customScope"',
     ]);
+  });
+
+  it('checks a @RequireScope route even without a global guard or @UseGuards', async () => {
+    const url = await start(platform, [ScopeguardModule.forRoot(options)], [MeController, AdminController]);
+    expect((await call(url, '/scoped')).status).toBe(401);
+    expect((await call(url, '/any-scope', bearer(await issuer.mint({ scp: ['other'] })))).status).toBe(403);
+    expect((await call(url, '/admin')).status).toBe(401);
+    expect((await call(url, '/admin', bearer(await issuer.mint({ scp: ['admin'] })))).status).toBe(200);
+    const token = await issuer.mint({ scp: ['customScope'], cid: 'svc' });
+    expect(json(await call(url, '/scoped', bearer(token)))).toEqual({
+      auth: { clientId: 'svc', scopes: ['customScope'] },
+    });
+  });
+
+  it("works as the application's own APP_GUARD provider (useClass)", async () => {
+    @Module({ providers: [{ provide: APP_GUARD, useClass: ScopeguardGuard }] })
+    class GuardModule {}
+    const url = await start(
+      platform,
+      [ScopeguardModule.forRoot({ ...options, realm: 'own' }), GuardModule],
+      [HealthController, MeController],
+    );
+    expect((await call(url, '/health')).status).toBe(200);
+    expect((await call(url, '/me')).challenges).toEqual(['Bearer realm="own"']);
+    const token = await issuer.mint({ scp: [], cid: 'svc' });
+    expect(json(await call(url, '/me', bearer(token)))).toEqual({ auth: { clientId: 'svc', scopes: [] } });
   });
 
   it('@RequireScope needs every scope; class and handler rules both apply', async () => {
