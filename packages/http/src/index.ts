@@ -43,6 +43,12 @@ export {
   toAuthInfo,
   verifierFromOptions,
 } from './guard.js';
+export {
+  type FetchRequestExtras,
+  type FetchRequestLike,
+  fetchRequest,
+  readsFormBody,
+} from './fetch-request.js';
 export { type NodeRequestExtras, type NodeRequestLike, nodeRequest } from './node-request.js';
 export {
   challenge,
