@@ -71,6 +71,7 @@ export {
 } from './scope-rule.js';
 export { DEFAULT_SETTINGS, HTTP_OPTION_KEYS, type ResolvedSettings, resolveSettings } from './settings.js';
 export { describeTokenError } from './token-error-description.js';
+export { configuresVerifier } from './verifier-options.js';
 export type {
   AuthErrorCode,
   AuthFailure,
