@@ -1,24 +1,29 @@
 import type { ConfigError, Verifier } from '@scopeguard/core';
 import { type Environment, type EnvVerifierSource, envVerifierSource, hasEnvConfig } from '@scopeguard/http';
 import type { Context } from 'hono';
-import { env as runtimeEnv } from 'hono/adapter';
+
+type Runtime = {
+  process?: { env?: Environment };
+  Deno?: { env?: { toObject(): Environment } };
+};
 
 function processEnv(): Environment | undefined {
-  return (globalThis as { process?: { env?: Environment } }).process?.env;
+  return (globalThis as Runtime).process?.env;
 }
 
 /**
  * The environment of a request: the bindings in `c.env` when they carry a `SCOPEGUARD_*` variable
- * (Cloudflare Workers, or `app.request(path, init, env)`), else Hono's `env(c)`, which is the runtime's
- * own (`process.env` on Node and Bun, `Deno.env` on Deno). On `@hono/node-server`, `c.env` holds the Node
- * request and response, never configuration.
+ * (Cloudflare Workers, or `app.request(path, init, env)`), else the runtime's own: `process.env` (Node,
+ * Bun, and Deno or workers with Node compatibility), then `Deno.env`. The same places Hono's `env(c)`
+ * helper reads, without importing Hono at runtime. On `@hono/node-server`, `c.env` holds the Node request
+ * and response, never configuration.
  */
 function environmentOf(c: Context): Environment {
   const bindings: unknown = c.env;
   if (typeof bindings === 'object' && bindings !== null && hasEnvConfig(bindings as Environment)) {
     return bindings as Environment;
   }
-  return (runtimeEnv(c) as Environment | undefined) ?? {};
+  return processEnv() ?? (globalThis as Runtime).Deno?.env?.toObject() ?? {};
 }
 
 /**

@@ -47,7 +47,7 @@ export function verifierSourceOf(
  * configuration throws `ConfigError` at startup. Without them (`scopeguard()`, `scopeguard({ optional:
  * true })`), it comes from `SCOPEGUARD_ISSUER`, `SCOPEGUARD_AUDIENCE`, `SCOPEGUARD_CLIENT_IDS` and
  * `SCOPEGUARD_JWKS_URI`: validated now when `process.env` sets any of them, otherwise read at the first
- * request from `c.env` (a worker's bindings) or the runtime's environment (Hono's `env(c)`); an unexpected
+ * request from `c.env` (a worker's bindings) or the runtime's environment (`process.env`, `Deno.env`); an unexpected
  * error or a still missing configuration goes to Hono's `onError`.
  *
  * With `allowBodyToken`, a form body is read with `c.req.parseBody()`, which Hono caches for the handler;
