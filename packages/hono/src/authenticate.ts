@@ -25,14 +25,15 @@ async function formBody(c: Context): Promise<unknown> {
  * (headers by `headers.get`, so two `Authorization` headers arrive joined and are refused), and the
  * form body only when the layer will look at it (`allowBodyToken` and a form content type).
  */
-export async function authenticateContext(
+export function authenticateContext(
   verifier: Verifier,
   settings: ResolvedSettings<Context>,
   c: Context,
 ): Promise<AuthOutcome> {
   const raw = c.req.raw;
-  const extras = readsFormBody(raw, settings) ? { body: await formBody(c) } : undefined;
-  return authenticateRequest(verifier, settings, fetchRequest(raw, extras), c);
+  // Not async: without a body to read, the layer's promise is returned as it is (no hop of our own).
+  if (!readsFormBody(raw, settings)) return authenticateRequest(verifier, settings, fetchRequest(raw), c);
+  return formBody(c).then((body) => authenticateRequest(verifier, settings, fetchRequest(raw, { body }), c));
 }
 
 /** Records a granted outcome on the context: `c.set('auth', …)`, the adapter's state, and the layer's headers. */
