@@ -43,6 +43,12 @@ export {
   toAuthInfo,
   verifierFromOptions,
 } from './guard.js';
+export {
+  type FetchRequestExtras,
+  type FetchRequestLike,
+  fetchRequest,
+  readsFormBody,
+} from './fetch-request.js';
 export { type NodeRequestExtras, type NodeRequestLike, nodeRequest } from './node-request.js';
 export {
   challenge,
@@ -65,6 +71,7 @@ export {
 } from './scope-rule.js';
 export { DEFAULT_SETTINGS, HTTP_OPTION_KEYS, type ResolvedSettings, resolveSettings } from './settings.js';
 export { describeTokenError } from './token-error-description.js';
+export { configuresVerifier } from './verifier-options.js';
 export type {
   AuthErrorCode,
   AuthFailure,
