@@ -1,3 +1,4 @@
+import { dpopChallenges } from './dpop-challenge.js';
 import { challenge, defaultErrorBody } from './rfc6750.js';
 import type { ResolvedSettings } from './settings.js';
 import type { AuthFailure, ErrorBodyFormatter, HttpAnswer } from './types.js';
@@ -19,8 +20,10 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
  */
 export function challenges(
   failure: AuthFailure,
-  settings: Pick<ResolvedSettings, 'realm'>,
+  settings: Pick<ResolvedSettings, 'realm'> & Partial<Pick<ResolvedSettings, 'senderConstraints'>>,
 ): readonly string[] {
+  const sender = settings.senderConstraints;
+  if (sender !== undefined && sender.mode !== 'off') return dpopChallenges(failure, settings.realm, sender);
   const bearer = challenge(failure, settings.realm);
   return bearer === undefined ? [] : [bearer];
 }
@@ -63,6 +66,7 @@ export function renderAnswer<R>(failure: AuthFailure, settings: ResolvedSettings
   const list = challenges(failure, settings);
   if (list.length > 0) headers['WWW-Authenticate'] = list;
   if (failure.status === 503) headers['Retry-After'] = String(failure.retryAfter ?? settings.retryAfter);
+  if (failure.dpopNonce !== undefined) headers['DPoP-Nonce'] = failure.dpopNonce;
   headers['Cache-Control'] = NO_STORE;
   const body = renderBody(failure, request, settings.errorBody);
   if (body !== undefined) headers['Content-Type'] = body.type;

@@ -1,5 +1,10 @@
 import { ConfigError } from '@scopeguard/core';
 import { isValidRealm } from './rfc6750.js';
+import {
+  DEFAULT_SENDER_CONSTRAINTS,
+  resolveSenderConstraints,
+  type SenderConstraintSettings,
+} from './sender-options.js';
 import type { ErrorBodyFormatter, HttpOptions } from './types.js';
 
 /** {@link HttpOptions} with defaults applied and validated. */
@@ -11,6 +16,8 @@ export interface ResolvedSettings<R = unknown> {
   readonly allowBodyToken: boolean;
   readonly retryAfter: number;
   readonly exposeErrorDetails: boolean;
+  /** DPoP mode and proof checker, `htu` origin, client certificate source (`dpop`, `publicOrigin`, `clientCertificate`). */
+  readonly senderConstraints: SenderConstraintSettings;
 }
 
 /** Names of the layer's own options, stripped before the rest goes to `createVerifier`. */
@@ -22,6 +29,9 @@ export const HTTP_OPTION_KEYS = [
   'allowBodyToken',
   'retryAfter',
   'exposeErrorDetails',
+  'dpop',
+  'publicOrigin',
+  'clientCertificate',
 ] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The defaults. */
@@ -33,6 +43,7 @@ export const DEFAULT_SETTINGS: ResolvedSettings<unknown> = Object.freeze({
   allowBodyToken: false,
   retryAfter: 10,
   exposeErrorDetails: false,
+  senderConstraints: DEFAULT_SENDER_CONSTRAINTS,
 });
 
 /**
@@ -64,5 +75,7 @@ export function resolveSettings<R = unknown>(
     allowBodyToken: options.allowBodyToken ?? base.allowBodyToken,
     retryAfter,
     exposeErrorDetails: options.exposeErrorDetails ?? base.exposeErrorDetails,
+    // The full options are read here (a `resource` or `{ verifier }` gives the DPoP `htu` origin).
+    senderConstraints: resolveSenderConstraints(options, base.senderConstraints),
   });
 }
