@@ -15,8 +15,11 @@ export interface NodeRequestLike {
   rawHeaders?: readonly string[] | undefined;
   /** A parsed body, where a body parser put one. */
   body?: unknown;
-  /** The connection: a `tls.TLSSocket` (`encrypted: true`) has the client certificate of mutual TLS. */
-  socket?: NodeSocketLike | null | undefined;
+  /**
+   * The connection: a `tls.TLSSocket` (`encrypted: true`, see {@link NodeSocketLike}) has the client
+   * certificate of mutual TLS. Typed as any object so that a plain `net.Socket` fits too.
+   */
+  socket?: object | null | undefined;
 }
 
 /** The parts of a `net.Socket` / `tls.TLSSocket` the view reads (RFC 8705 client certificates). */
@@ -77,7 +80,7 @@ class NodeRequestView implements HttpRequest {
   get clientCertificate(): ClientCertificate {
     const extras = this.#extras;
     if (extras !== undefined && 'clientCertificate' in extras) return extras.clientCertificate;
-    const socket = this.#req.socket;
+    const socket = this.#req.socket as NodeSocketLike | null | undefined;
     if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
     const peer = socket.getPeerCertificate(true) as { raw?: unknown } | null | undefined;
     // `{}` (no certificate) has no `raw`: no certificate.
