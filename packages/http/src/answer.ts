@@ -1,4 +1,5 @@
 import { dpopChallenges } from './dpop-challenge.js';
+import { withResourceMetadata } from './resource-metadata.js';
 import { challenge, defaultErrorBody } from './rfc6750.js';
 import type { ResolvedSettings } from './settings.js';
 import type { AuthFailure, ErrorBodyFormatter, HttpAnswer } from './types.js';
@@ -14,18 +15,24 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /**
- * The `WWW-Authenticate` challenges for a failure, one entry per challenge: today the `Bearer`
- * challenge (none for 503). Later rules add here, for every adapter at once: RFC 9728's
- * `resource_metadata` parameter, and a second `DPoP algs="…"` challenge (RFC 9449 §7.1).
+ * The `WWW-Authenticate` challenges for a failure, one entry per challenge: the `Bearer` challenge, or
+ * with DPoP on the `Bearer` and/or `DPoP algs="…"` challenges (RFC 9449 §7.1); none for 503. Each carries
+ * RFC 9728's `resource_metadata="<url>"` when the metadata is on.
  */
 export function challenges(
   failure: AuthFailure,
-  settings: Pick<ResolvedSettings, 'realm'> & Partial<Pick<ResolvedSettings, 'senderConstraints'>>,
+  settings: Pick<ResolvedSettings, 'realm'> &
+    Partial<Pick<ResolvedSettings, 'senderConstraints' | 'resourceMetadata'>>,
 ): readonly string[] {
   const sender = settings.senderConstraints;
-  if (sender !== undefined && sender.mode !== 'off') return dpopChallenges(failure, settings.realm, sender);
+  const metadata = settings.resourceMetadata;
+  if (sender !== undefined && sender.mode !== 'off') {
+    return dpopChallenges(failure, settings.realm, sender).map((entry) =>
+      withResourceMetadata(entry, metadata),
+    );
+  }
   const bearer = challenge(failure, settings.realm);
-  return bearer === undefined ? [] : [bearer];
+  return bearer === undefined ? [] : [withResourceMetadata(bearer, metadata)];
 }
 
 function renderBody<R>(

@@ -56,6 +56,19 @@ export {
   nodeRequest,
 } from './node-request.js';
 export {
+  DEFAULT_RESOURCE_METADATA_MAX_AGE,
+  isResourceMetadataRequest,
+  protectedResourceMetadata,
+  RESOURCE_METADATA_WELL_KNOWN,
+  type ResolvedResourceMetadata,
+  type ResourceMetadataAnswer,
+  type ResourceMetadataOption,
+  type ResourceMetadataOptions,
+  resolveResourceMetadata,
+  resourceMetadataUrl,
+  withResourceMetadata,
+} from './resource-metadata.js';
+export {
   challenge,
   type DescriptionOptions,
   defaultErrorBody,
@@ -66,6 +79,7 @@ export {
   noCredentials,
   sanitizeDescription,
 } from './rfc6750.js';
+export { collectScopes, markScopeRule, scopeRuleOf } from './scope-collection.js';
 export {
   type ScopeRequirement,
   type ScopeRule,

@@ -1,4 +1,5 @@
 import { ConfigError } from '@scopeguard/core';
+import { type ResolvedResourceMetadata, resolveResourceMetadata } from './resource-metadata.js';
 import { isValidRealm } from './rfc6750.js';
 import {
   DEFAULT_SENDER_CONSTRAINTS,
@@ -18,6 +19,8 @@ export interface ResolvedSettings<R = unknown> {
   readonly exposeErrorDetails: boolean;
   /** DPoP mode and proof checker, `htu` origin, client certificate source (`dpop`, `publicOrigin`, `clientCertificate`). */
   readonly senderConstraints: SenderConstraintSettings;
+  /** RFC 9728 metadata (URL, document settings), or undefined when off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | undefined;
 }
 
 /** Names of the layer's own options, stripped before the rest goes to `createVerifier`. */
@@ -32,6 +35,7 @@ export const HTTP_OPTION_KEYS = [
   'dpop',
   'publicOrigin',
   'clientCertificate',
+  'resourceMetadata',
 ] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The defaults. */
@@ -44,12 +48,20 @@ export const DEFAULT_SETTINGS: ResolvedSettings<unknown> = Object.freeze({
   retryAfter: 10,
   exposeErrorDetails: false,
   senderConstraints: DEFAULT_SENDER_CONSTRAINTS,
+  resourceMetadata: undefined,
 });
+
+/** The resource identifier of guard options: the given verifier's, or the `resource` verifier option. */
+function resourceOf(options: object): string | undefined {
+  const { resource, verifier } = options as { resource?: unknown; verifier?: { resource?: unknown } };
+  const value = verifier?.resource ?? resource;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /**
  * Applies `options` over `base` (the defaults, or the settings of an earlier authentication), and
  * validates them: throws `ConfigError` at startup for a realm RFC 6750 cannot carry, a bad
- * `retryAfter` or a non-function `errorBody`.
+ * `retryAfter`, a non-function `errorBody` or an invalid `resourceMetadata`.
  */
 export function resolveSettings<R = unknown>(
   options: HttpOptions<R>,
@@ -67,6 +79,12 @@ export function resolveSettings<R = unknown>(
   if (errorBody !== undefined && typeof errorBody !== 'function') {
     throw new ConfigError('errorBody', 'must be a function');
   }
+  // RFC 9728: resolved when these options name it or a resource (guard options); kept from `base` otherwise.
+  const resource = resourceOf(options);
+  const resourceMetadata =
+    options.resourceMetadata !== undefined || resource !== undefined
+      ? resolveResourceMetadata(options.resourceMetadata, resource)
+      : base.resourceMetadata;
   return Object.freeze({
     optional: options.optional ?? base.optional,
     realm,
@@ -77,5 +95,6 @@ export function resolveSettings<R = unknown>(
     exposeErrorDetails: options.exposeErrorDetails ?? base.exposeErrorDetails,
     // The full options are read here (a `resource` or `{ verifier }` gives the DPoP `htu` origin).
     senderConstraints: resolveSenderConstraints(options, base.senderConstraints),
+    resourceMetadata,
   });
 }

@@ -5,6 +5,7 @@ import type {
   VerifiedToken,
 } from '@scopeguard/core';
 import type { ClientCertificateOption, DpopOption } from './sender-options.js';
+import type { ResourceMetadataOption } from './resource-metadata.js';
 
 /**
  * What a successful authentication yields: the verified token (claims, header, scopes, client id,
@@ -164,6 +165,13 @@ export interface HttpOptions<R = unknown> {
    * proxy you trust (`{ header, encoding }`; only behind a proxy that overwrites it). See `ClientCertificateOption`.
    */
   clientCertificate?: ClientCertificateOption;
+  /**
+   * RFC 9728 protected resource metadata: the document the adapter serves at
+   * `/.well-known/oauth-protected-resource<path of resource>`, and `resource_metadata="<url>"` on every
+   * `Bearer` challenge. On by default when the verifier has a `resource`; `false` turns it off; an object
+   * chooses what the document advertises (see `ResourceMetadataOptions`).
+   */
+  resourceMetadata?: ResourceMetadataOption;
 }
 
 /**

@@ -9,6 +9,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScopeguardExceptionFilter } from './exception-filter.js';
 import { ScopeguardGuard } from './guard.js';
 import { createScopeguardConfig, type ScopeguardOptions } from './options.js';
+import { ResourceMetadataRoute } from './resource-metadata.js';
 import { SCOPEGUARD_CONFIG, SCOPEGUARD_OPTIONS } from './tokens.js';
 
 /** How the module registers itself, next to the options. */
@@ -46,6 +47,8 @@ function dynamicModule(
     { provide: SCOPEGUARD_CONFIG, useFactory: createScopeguardConfig, inject: [SCOPEGUARD_OPTIONS] },
     ScopeguardGuard,
     { provide: APP_FILTER, useClass: ScopeguardExceptionFilter },
+    // RFC 9728: serves the protected resource metadata when the settings have it on.
+    ResourceMetadataRoute,
   ];
   if (globalGuard === true) providers.push({ provide: APP_GUARD, useExisting: ScopeguardGuard });
   return {

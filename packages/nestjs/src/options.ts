@@ -1,4 +1,4 @@
-import { ConfigError, type Verifier, type VerifierOptions } from '@scopeguard/core';
+import { type AnyVerifierOptions, ConfigError, type Verifier, type VerifierOptions } from '@scopeguard/core';
 import {
   createGuard,
   ENV_VARIABLES,
@@ -20,7 +20,7 @@ export type EnvironmentConfigured = { [K in keyof VerifierOptions]?: undefined }
  * `SCOPEGUARD_*` environment variables; plus the HTTP layer's options (`optional`, `realm`, `errorBody`,
  * `allowQueryToken`, `allowBodyToken`, `retryAfter`, `exposeErrorDetails`), the same for every adapter.
  */
-export type ScopeguardOptions = (VerifierOptions | { verifier: Verifier } | EnvironmentConfigured) &
+export type ScopeguardOptions = (AnyVerifierOptions | { verifier: Verifier } | EnvironmentConfigured) &
   HttpOptions<ScopeguardRequest>;
 
 /** The layer's settings, resolved once per module (realm, error body, …). */

@@ -40,6 +40,9 @@ const ROUTES: Readonly<Record<string, ScopeCheck | null>> = {
 async function handle(guard: FetchGuard, request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
   if (request.method === 'GET' && path === '/health') return Response.json({ ok: true });
+  // RFC 9728: the metadata document when this is its request (and there is a resource).
+  const document = guard.metadata(request);
+  if (document !== undefined) return document;
   const check = ROUTES[`${request.method} ${path}`];
   if (check === undefined) return Response.json({ error: 'not_found' }, { status: 404 });
   const result = await guard(request, check ?? undefined);

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { requireAnyScope, requireScope, scopeguard } from '@scopeguard/hono';
+import { protectedResourceMetadata, requireAnyScope, requireScope, scopeguard } from '@scopeguard/hono';
 import { Hono } from 'hono';
 import { type ContractApp, type ContractConfig, type ContractTarget, meBody } from '../harness.js';
 
@@ -9,6 +9,8 @@ function createApp(config: ContractConfig): Hono {
   const app = new Hono();
   app.onError((_error, c) => c.json({ error: 'server_error' }, 500));
   app.get('/health', (c) => c.json({ ok: true }));
+  // RFC 9728, as the README shows it, when the configuration names a resource.
+  if (config.resource !== undefined) app.use(protectedResourceMetadata(config, app));
   const auth = scopeguard(config);
   app.use('/me', auth);
   app.use('/scoped', auth);

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { authenticate, requireAnyScope, requireScope } from '@scopeguard/koa';
+import { authenticate, protectedResourceMetadata, requireAnyScope, requireScope } from '@scopeguard/koa';
 import Koa, { type Middleware } from 'koa';
 import { type ContractTarget, meBody } from '../harness.js';
 
@@ -44,6 +44,8 @@ export const target: ContractTarget = {
     });
     app.use(open.routes());
 
+    // RFC 9728, as the README shows it, when the configuration names a resource.
+    if (config.resource !== undefined) app.use(protectedResourceMetadata(config));
     app.use(authenticate(config));
     const api = new Router();
     api.get('/me', me);
