@@ -66,7 +66,7 @@ describe('pnpm demo (end to end, child process)', () => {
   it('exits 0 and says every step went as expected', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('✓ 10/10 steps as expected');
+    expect(run.stdout).toContain('✓ 12/12 steps as expected');
     expect(run.stdout).not.toContain('✗');
   });
 
@@ -125,6 +125,39 @@ describe('pnpm demo (end to end, child process)', () => {
     expect(block).toContain('✓ 401 invalid_token');
   });
 
+  it('accepts a token of the second trusted issuer and reports it as req.auth.issuer', () => {
+    const partner = /second issuer {9}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/partner) /.exec(run.stdout)?.[1];
+    expect(partner).toBeDefined();
+    const block = stepBlock(run.stdout, 11);
+    expect(block).toContain('Token from the second trusted issuer');
+    expect(block).toContain(`--url ${partner}/v1/token`);
+    expect(block).toContain('← 200 OK');
+    expect(block).toContain(`req.auth.issuer: ${partner}\n`);
+    expect(block).toContain(`"issuer":"${partner}"`);
+    expect(block).toContain('✓ 200');
+  });
+
+  it('refuses a token of an untrusted issuer with issuer_invalid, without contacting that issuer', () => {
+    const untrusted = /untrusted issuer {6}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/untrusted) /.exec(
+      run.stdout,
+    )?.[1];
+    expect(untrusted).toBeDefined();
+    const block = stepBlock(run.stdout, 12);
+    expect(block).toContain('Token from an untrusted issuer');
+    expect(block).toContain(`--url ${untrusted}/v1/token`);
+    expect(block).toContain('← 401 Unauthorized');
+    expect(block).toContain('error="invalid_token", error_description="issuer_invalid: ');
+    expect(block).toContain('error_description code: issuer_invalid\n');
+    expect(block).toContain('API log: GET /api/messages → 401 invalid_token (core code issuer_invalid)');
+    // Counted on the untrusted server: the client's discovery and token request, then nothing.
+    expect(block).toContain('untrusted server so far: 2 requests, all from the client (metadata 1, token 1)');
+    expect(block).toContain('requests the untrusted server received while the API handled its token: 0\n');
+    expect(block).toContain('✓ 401 invalid_token');
+    expect(run.stdout).toContain(
+      'untrusted issuer: 2 requests from the client before the API got its token (metadata 1, token 1); 0 since, 0 JWKS requests ever: the API never contacted it',
+    );
+  });
+
   it('never prints a client secret or a whole token', async () => {
     const clients = JSON.parse(await readFile(join(PACKAGE_DIR, 'dev-clients.json'), 'utf8')) as {
       clients: { client_secret?: string }[];
@@ -158,6 +191,6 @@ describe('pnpm demo, failure path', () => {
     const failed = await runDemoScript({ DEMO_CLIENTS_FILE: file });
     expect(failed.code).toBe(1);
     expect(stepBlock(failed.stdout, 3)).toContain('✗ token request refused: invalid_scope');
-    expect(failed.stdout).toContain('✗ 9/10 steps as expected');
+    expect(failed.stdout).toContain('✗ 11/12 steps as expected');
   }, 60_000);
 });
