@@ -10,6 +10,10 @@
 export { type AuthenticateOptions, authenticate } from './authenticate.js';
 export { type BearerExtraction, type BearerLocations, extractBearerToken } from './bearer.js';
 export { type RequireScopeOptions, requireAnyScope, requireScope } from './require-scope.js';
+export {
+  type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+} from './resource-metadata.js';
 export type {
   AdapterOptions,
   AuthErrorCode,
@@ -28,6 +32,8 @@ export {
   defaultErrorBody,
   ENV_VARIABLES,
   type Environment,
+  type ResourceMetadataOptions,
+  resourceMetadataUrl,
   failureFromTokenError,
   sanitizeDescription,
   verifierFromEnv,

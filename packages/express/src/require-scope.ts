@@ -4,6 +4,7 @@ import {
   authorizeRequest,
   ENV_VARIABLES,
   envVerifierSource,
+  markScopeRule,
   type ResolvedSettings,
   resolveSettings,
   type ScopeRule,
@@ -78,25 +79,29 @@ function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): M
     else sendRefusal(res, next, refused);
   };
 
-  return function scopeguardRequireScope(req, res, next) {
-    const state = getRequestState(req);
-    if (state !== undefined) {
-      // An authenticate() ran: only check req.auth, answering with its realm/error body unless this
-      // middleware overrides them. req.auth is trusted only if it is the object the adapter set.
-      const settings = overrides ? withOverrides(state.settings) : state.settings;
-      const auth = state.auth !== undefined && req.auth === state.auth ? state.auth : undefined;
-      check(auth, settings, req, res, next);
-      return;
-    }
-    let verifier: ReturnType<typeof env.get>;
-    try {
-      verifier = env.get();
-    } catch (error) {
-      next(error);
-      return;
-    }
-    authenticateExpressRequest(verifier, own, req, res, next, (auth) => check(auth, own, req, res, next));
-  };
+  // Marked with its rule, so protectedResourceMetadata() can list the scopes routes require.
+  return markScopeRule(
+    function scopeguardRequireScope(req, res, next) {
+      const state = getRequestState(req);
+      if (state !== undefined) {
+        // An authenticate() ran: only check req.auth, answering with its realm/error body unless this
+        // middleware overrides them. req.auth is trusted only if it is the object the adapter set.
+        const settings = overrides ? withOverrides(state.settings) : state.settings;
+        const auth = state.auth !== undefined && req.auth === state.auth ? state.auth : undefined;
+        check(auth, settings, req, res, next);
+        return;
+      }
+      let verifier: ReturnType<typeof env.get>;
+      try {
+        verifier = env.get();
+      } catch (error) {
+        next(error);
+        return;
+      }
+      authenticateExpressRequest(verifier, own, req, res, next, (auth) => check(auth, own, req, res, next));
+    } satisfies Middleware,
+    rule,
+  );
 }
 
 /**

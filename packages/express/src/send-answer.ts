@@ -14,7 +14,10 @@ export function setHeaders(res: ScopeguardResponse, headers: ResponseHeaders): v
  * status, headers (one `WWW-Authenticate` field line per challenge), `Content-Length` and body.
  * Returns false when the head was already sent (nothing written).
  */
-export function sendAnswer(res: ScopeguardResponse, answer: HttpAnswer): boolean {
+export function sendAnswer(
+  res: ScopeguardResponse,
+  answer: Omit<HttpAnswer, 'status'> & { readonly status: number },
+): boolean {
   if (res.headersSent) return false;
   res.statusCode = answer.status;
   setHeaders(res, answer.headers);

@@ -1,3 +1,4 @@
+import { withResourceMetadata } from './resource-metadata.js';
 import { challenge, defaultErrorBody } from './rfc6750.js';
 import type { ResolvedSettings } from './settings.js';
 import type { AuthFailure, ErrorBodyFormatter, HttpAnswer } from './types.js';
@@ -14,15 +15,15 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /**
  * The `WWW-Authenticate` challenges for a failure, one entry per challenge: today the `Bearer`
- * challenge (none for 503). Later rules add here, for every adapter at once: RFC 9728's
- * `resource_metadata` parameter, and a second `DPoP algs="…"` challenge (RFC 9449 §7.1).
+ * challenge (none for 503), with RFC 9728's `resource_metadata="<url>"` when the metadata is on. Later
+ * rules add here, for every adapter at once: a second `DPoP algs="…"` challenge (RFC 9449 §7.1).
  */
 export function challenges(
   failure: AuthFailure,
-  settings: Pick<ResolvedSettings, 'realm'>,
+  settings: Pick<ResolvedSettings, 'realm'> & Partial<Pick<ResolvedSettings, 'resourceMetadata'>>,
 ): readonly string[] {
   const bearer = challenge(failure, settings.realm);
-  return bearer === undefined ? [] : [bearer];
+  return bearer === undefined ? [] : [withResourceMetadata(bearer, settings.resourceMetadata)];
 }
 
 function renderBody<R>(

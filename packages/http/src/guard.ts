@@ -1,4 +1,5 @@
 import {
+  type AnyVerifierOptions,
   ConfigError,
   createVerifier,
   isTokenError,
@@ -26,7 +27,7 @@ import type {
  * Options of {@link createGuard}: either the core's verifier options (a verifier is built once, now),
  * or `{ verifier }` to share an existing one; plus the layer's own options.
  */
-export type GuardOptions<R = unknown> = (VerifierOptions | { verifier: Verifier }) & HttpOptions<R>;
+export type GuardOptions<R = unknown> = (AnyVerifierOptions | { verifier: Verifier }) & HttpOptions<R>;
 
 const NO_HEADERS: ResponseHeaders = Object.freeze({});
 const ANONYMOUS: AuthGranted = Object.freeze({ ok: true, auth: undefined, headers: NO_HEADERS });

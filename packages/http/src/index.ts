@@ -51,6 +51,19 @@ export {
 } from './fetch-request.js';
 export { type NodeRequestExtras, type NodeRequestLike, nodeRequest } from './node-request.js';
 export {
+  DEFAULT_RESOURCE_METADATA_MAX_AGE,
+  isResourceMetadataRequest,
+  protectedResourceMetadata,
+  RESOURCE_METADATA_WELL_KNOWN,
+  type ResolvedResourceMetadata,
+  type ResourceMetadataAnswer,
+  type ResourceMetadataOption,
+  type ResourceMetadataOptions,
+  resolveResourceMetadata,
+  resourceMetadataUrl,
+  withResourceMetadata,
+} from './resource-metadata.js';
+export {
   challenge,
   type DescriptionOptions,
   defaultErrorBody,
@@ -61,6 +74,7 @@ export {
   noCredentials,
   sanitizeDescription,
 } from './rfc6750.js';
+export { collectScopes, markScopeRule, scopeRuleOf } from './scope-collection.js';
 export {
   type ScopeRequirement,
   type ScopeRule,

@@ -1,4 +1,5 @@
 import { ConfigError } from '@scopeguard/core';
+import { type ResolvedResourceMetadata, resolveResourceMetadata } from './resource-metadata.js';
 import { isValidRealm } from './rfc6750.js';
 import type { ErrorBodyFormatter, HttpOptions } from './types.js';
 
@@ -11,6 +12,8 @@ export interface ResolvedSettings<R = unknown> {
   readonly allowBodyToken: boolean;
   readonly retryAfter: number;
   readonly exposeErrorDetails: boolean;
+  /** RFC 9728 metadata (URL, document settings), or undefined when off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | undefined;
 }
 
 /** Names of the layer's own options, stripped before the rest goes to `createVerifier`. */
@@ -22,6 +25,7 @@ export const HTTP_OPTION_KEYS = [
   'allowBodyToken',
   'retryAfter',
   'exposeErrorDetails',
+  'resourceMetadata',
 ] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The defaults. */
@@ -33,12 +37,20 @@ export const DEFAULT_SETTINGS: ResolvedSettings<unknown> = Object.freeze({
   allowBodyToken: false,
   retryAfter: 10,
   exposeErrorDetails: false,
+  resourceMetadata: undefined,
 });
+
+/** The resource identifier of guard options: the given verifier's, or the `resource` verifier option. */
+function resourceOf(options: object): string | undefined {
+  const { resource, verifier } = options as { resource?: unknown; verifier?: { resource?: unknown } };
+  const value = verifier?.resource ?? resource;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /**
  * Applies `options` over `base` (the defaults, or the settings of an earlier authentication), and
  * validates them: throws `ConfigError` at startup for a realm RFC 6750 cannot carry, a bad
- * `retryAfter` or a non-function `errorBody`.
+ * `retryAfter`, a non-function `errorBody` or an invalid `resourceMetadata`.
  */
 export function resolveSettings<R = unknown>(
   options: HttpOptions<R>,
@@ -56,6 +68,12 @@ export function resolveSettings<R = unknown>(
   if (errorBody !== undefined && typeof errorBody !== 'function') {
     throw new ConfigError('errorBody', 'must be a function');
   }
+  // RFC 9728: resolved when these options name it or a resource (guard options); kept from `base` otherwise.
+  const resource = resourceOf(options);
+  const resourceMetadata =
+    options.resourceMetadata !== undefined || resource !== undefined
+      ? resolveResourceMetadata(options.resourceMetadata, resource)
+      : base.resourceMetadata;
   return Object.freeze({
     optional: options.optional ?? base.optional,
     realm,
@@ -64,5 +82,6 @@ export function resolveSettings<R = unknown>(
     allowBodyToken: options.allowBodyToken ?? base.allowBodyToken,
     retryAfter,
     exposeErrorDetails: options.exposeErrorDetails ?? base.exposeErrorDetails,
+    resourceMetadata,
   });
 }

@@ -1,4 +1,5 @@
 import type { TokenErrorCode, VerifiedToken } from '@scopeguard/core';
+import type { ResourceMetadataOption } from './resource-metadata.js';
 
 /**
  * What a successful authentication yields: the verified token (claims, header, scopes, client id,
@@ -117,6 +118,13 @@ export interface HttpOptions<R = unknown> {
    * caller is told what is wrong with its token, never this API's configuration.
    */
   exposeErrorDetails?: boolean;
+  /**
+   * RFC 9728 protected resource metadata: the document the adapter serves at
+   * `/.well-known/oauth-protected-resource<path of resource>`, and `resource_metadata="<url>"` on every
+   * `Bearer` challenge. On by default when the verifier has a `resource`; `false` turns it off; an object
+   * chooses what the document advertises (see `ResourceMetadataOptions`).
+   */
+  resourceMetadata?: ResourceMetadataOption;
 }
 
 /**
