@@ -3,6 +3,7 @@ import {
   type AdapterOptions,
   type AuthFailure,
   authenticate,
+  protectedResourceMetadata,
   requireScope,
   type ScopeguardRequest,
 } from '@scopeguard/express';
@@ -102,6 +103,12 @@ export function createApi(options: ApiOptions): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  // RFC 9728: with a `resource`, the metadata document is public, at
+  // /.well-known/oauth-protected-resource<path of resource>, and every challenge points at it.
+  if (verifier.resource !== undefined && httpOptions.resourceMetadata !== false) {
+    app.use(protectedResourceMetadata({ ...httpOptions, verifier, realm }));
+  }
 
   const api = express.Router();
   api.use(

@@ -66,7 +66,7 @@ describe('pnpm demo (end to end, child process)', () => {
   it('exits 0 and says every step went as expected', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('✓ 12/12 steps as expected');
+    expect(run.stdout).toContain('✓ 13/13 steps as expected');
     expect(run.stdout).not.toContain('✗');
   });
 
@@ -75,11 +75,14 @@ describe('pnpm demo (end to end, child process)', () => {
     expect(run.stdout).toMatch(/API {19}http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  it('gets 401 without a token, with a bare Bearer challenge', () => {
+  it('gets 401 without a token, with a Bearer challenge naming no error but the metadata URL', () => {
     const block = stepBlock(run.stdout, 2);
     expect(block).toContain('No token');
     expect(block).toContain('← 401 Unauthorized');
-    expect(block).toContain('WWW-Authenticate: Bearer realm="demo-api"\n');
+    expect(block).toMatch(
+      /WWW-Authenticate: Bearer realm="demo-api", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/api"\n/,
+    );
+    expect(block).not.toContain('error=');
     expect(block).toContain('✓ 401 unauthorized');
   });
 
@@ -158,6 +161,37 @@ describe('pnpm demo (end to end, child process)', () => {
     );
   });
 
+  it('discovers the authorization server from the API URL alone and gets 200 (RFC 9728, oauth4webapi)', () => {
+    const api = /API {19}(http:\/\/127\.0\.0\.1:\d+) /.exec(run.stdout)?.[1];
+    const main = /authorization server {2}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/default) /.exec(
+      run.stdout,
+    )?.[1];
+    expect(api).toBeDefined();
+    expect(main).toBeDefined();
+    const resource = `${api}/api`;
+    const metadataUrl = `${api}/.well-known/oauth-protected-resource/api`;
+    const block = stepBlock(run.stdout, 13);
+    expect(block).toContain("Discovery: the client knows only the API's URL");
+    expect(block).toContain(`client knows: ${resource} (the API's URL)`);
+    expect(block).toContain(`GET ${resource} (no token) → 401\n`);
+    expect(block).toContain(`resource_metadata: ${metadataUrl}\n`);
+    expect(block).toContain(
+      `oauth4webapi: resource metadata {"resource":"${resource}","authorization_servers":["${main}",`,
+    );
+    expect(block).toContain(
+      `oauth4webapi → GET ${main!.replace('/oauth2/default', '')}/.well-known/oauth-authorization-server/oauth2/default\n`,
+    );
+    expect(block).toContain(
+      `authorization server: ${main} (authorization_servers[0]); token_endpoint ${main}/v1/token`,
+    );
+    expect(block).toContain(`oauth4webapi → POST ${main}/v1/token\n`);
+    expect(block).toContain(`client_credentials, resource=${resource}, scope=customScope → access_token eyJ`);
+    expect(block).toContain(`(aud "${resource}")`);
+    expect(block).toContain(`--url ${resource}/messages`);
+    expect(block).toContain('← 200 OK');
+    expect(block).toContain('✓ 200');
+  });
+
   it('never prints a client secret or a whole token', async () => {
     const clients = JSON.parse(await readFile(join(PACKAGE_DIR, 'dev-clients.json'), 'utf8')) as {
       clients: { client_secret?: string }[];
@@ -191,6 +225,6 @@ describe('pnpm demo, failure path', () => {
     const failed = await runDemoScript({ DEMO_CLIENTS_FILE: file });
     expect(failed.code).toBe(1);
     expect(stepBlock(failed.stdout, 3)).toContain('✗ token request refused: invalid_scope');
-    expect(failed.stdout).toContain('✗ 11/12 steps as expected');
+    expect(failed.stdout).toContain('✗ 12/13 steps as expected');
   }, 60_000);
 });

@@ -9,12 +9,14 @@ import {
   type DevAuthorizationServer,
   type DevClient,
 } from '@scopeguard/testing';
+import type { Express } from 'express';
 import { type ApiRefusal, createApi } from './api.js';
 import {
   type ClientCredentialsClient,
   createClientCredentialsClient,
   generateClientKeyPair,
 } from './client.js';
+import { runDiscoveryStep } from './demo-discovery.js';
 import { describeRequests, runIssuerSteps, type UntrustedServerCount } from './demo-issuers.js';
 import { findClient, loadDemoClients } from './dev-clients.js';
 import { listen, type RunningServer } from './listen.js';
@@ -27,6 +29,8 @@ export const DEMO_AUDIENCE = 'api://default';
 export const READ_SCOPE = 'customScope';
 /** The scope `POST /api/messages` requires. */
 export const WRITE_SCOPE = 'messages:write';
+/** The client of dev-clients.json that knows only the API's URL (RFC 9728 discovery). */
+export const DISCOVERY_CLIENT = 'demo-discovery';
 /** Issuer paths of the three dev servers (each on its own port): the first and second are trusted. */
 export const ISSUER_PATHS = {
   main: '/oauth2/default',
@@ -54,6 +58,12 @@ export interface DemoResult {
   partnerIssuer?: string | undefined;
   /** Requests the untrusted server received (see {@link UntrustedServerCount}). */
   untrustedServer?: UntrustedServerCount;
+  /** The API's resource identifier. */
+  resource?: string;
+  /** What the discovery client found. */
+  discovery?:
+    | { resourceMetadataUrl: string; authorizationServer: string; tokenAudience: unknown }
+    | undefined;
 }
 
 /** Runs the whole demo in this process and resolves with its outcome; always shuts its servers down. */
@@ -68,7 +78,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // A fresh key pair for the private_key_jwt client: its public JWK is registered with the dev
     // server below, its private key never leaves this process (nothing secret is kept in the repo).
     const keyPair = await generateClientKeyPair();
-    const clients = await loadDemoClients(keyPair.publicJwk, options.clientsFile);
+    const fileClients = await loadDemoClients(keyPair.publicJwk, options.clientsFile);
+    // The API's socket first: its URL is the resource identifier (RFC 8707, RFC 9728), which the dev
+    // servers must know before they start (demo-discovery may ask for a token for it).
+    let app: Express | undefined;
+    api = await listen((req, res) => {
+      if (app === undefined) {
+        res.statusCode = 503;
+        res.end();
+      } else app(req, res);
+    });
+    const resource = `${api.url}/api`;
+    const clients = fileClients.map((client) =>
+      client.client_id === DISCOVERY_CLIENT ? { ...client, resources: [resource] } : client,
+    );
     const devServer = (issuerPath: string) =>
       createDevAuthorizationServer({ clients, audience: DEMO_AUDIENCE, issuerPath });
     authServer = await devServer(ISSUER_PATHS.main);
@@ -76,14 +99,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     untrustedServer = await devServer(ISSUER_PATHS.untrusted);
     const apiLog: ApiRefusal[] = [];
     const trusted = [authServer.issuer, partnerServer.issuer];
-    api = await listen(
-      createApi({
-        // Several trusted issuers: each token is routed by its exact `iss` to that issuer's own keys.
-        issuers: trusted.map((issuer) => ({ issuer })),
-        audience: DEMO_AUDIENCE,
-        onRefusal: (refusal) => apiLog.push(refusal),
-      }),
-    );
+    app = createApi({
+      // Several trusted issuers: each token is routed by its exact `iss` to that issuer's own keys.
+      issuers: trusted.map((issuer) => ({ issuer })),
+      // This API's URL (RFC 9728): serves its metadata, and every challenge points at it. Tokens asked
+      // for this resource carry it in `aud`; the other clients' tokens carry api://default.
+      resource,
+      audience: [DEMO_AUDIENCE, resource],
+      onRefusal: (refusal) => apiLog.push(refusal),
+    });
     for (const client of clients) if (client.client_secret) transcript.secret(client.client_secret);
 
     line('scopeguard demo: Client Credentials → Express API guarded by @scopeguard/express');
@@ -91,6 +115,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     line(`  second issuer         ${partnerServer.issuer}  (dev server, trusted too)`);
     line(`  untrusted issuer      ${untrustedServer.issuer}  (dev server, NOT trusted by the API)`);
     line(`  API                   ${api.url}  (audience ${DEMO_AUDIENCE}, issuers: the first two)`);
+    line(`  resource              ${resource}  (RFC 9728 metadata and challenges)`);
     line(`  routes                GET /health (public), GET /api/messages (${READ_SCOPE}),`);
     line(`                        POST /api/messages (${WRITE_SCOPE}), GET /api/whoami (any valid token)`);
 
@@ -211,6 +236,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       clientOf: (server) => secretClient('demo-reader', READ_SCOPE, server),
     });
 
+    const discoveryClient = findClient(clients, DISCOVERY_CLIENT);
+    const discovery = await runDiscoveryStep({
+      transcript,
+      resource,
+      expectedAuthorizationServer: authServer.issuer,
+      clientId: DISCOVERY_CLIENT,
+      clientSecret: discoveryClient.client_secret ?? '',
+      scope: READ_SCOPE,
+    });
+
     const tokenRequests = Object.fromEntries(
       [noScope, reader, writer].map((client) => [client.clientId, client.tokenRequests]),
     );
@@ -237,6 +272,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       issuers: { trusted, untrusted: untrustedServer.issuer },
       partnerIssuer: issuerSteps.partnerIssuer,
       untrustedServer: untrustedServerCount,
+      resource,
+      discovery: discovery && {
+        resourceMetadataUrl: discovery.resourceMetadataUrl,
+        authorizationServer: discovery.authorizationServer,
+        tokenAudience: discovery.tokenAudience,
+      },
     };
   } catch (error) {
     line(`✗ demo aborted: ${error instanceof Error ? error.message : String(error)}`);
