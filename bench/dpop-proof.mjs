@@ -1,6 +1,11 @@
 // Micro-benchmark: the cost of a DPoP proof check (createDpopVerifier().verify: every RFC 9449 §4.3 check
 // plus the in-memory replay store) against its floor, one bare ES256 crypto.verify of a proof.
-// Usage: pnpm build && node bench/dpop-proof.mjs [rounds=300] [calls-per-round=100]
+// Usage: pnpm build && node bench/dpop-proof.mjs [rounds=300] [calls-per-round=100] [--http]
+//
+// --http adds, after it, the cost over HTTP through the Express adapter (bench/dpop-server.mjs, forked): the
+// server's CPU time per request of a DPoP request (distinct proof each, in-memory replay store; then the
+// Redis store on a private redis-server over TCP loopback) against a cached Bearer request to the same app,
+// in alternating rounds; and the latency of one Redis replay claim (p50/p99, lone claims on loopback).
 //
 // Each round runs `calls` of each side back to back and reads the process's CPU time (user + system) per
 // call: on a shared machine wall time also counts the time other processes held the core. Rounds are short
@@ -10,8 +15,10 @@ import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node
 import { createDpopVerifier, createMemoryReplayStore, jwkThumbprint } from '@scopeguard/core';
 import { median } from './lib/common.mjs';
 
-const rounds = Number(process.argv[2] ?? 300);
-const calls = Number(process.argv[3] ?? 100);
+const numbers = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const withHttp = process.argv.includes('--http');
+const rounds = Number(numbers[0] ?? 300);
+const calls = Number(numbers[1] ?? 100);
 const URL = 'https://api.example.com/orders';
 const b64 = (value) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -105,3 +112,139 @@ console.log(line('reference: parse + crypto.verify', results.reference));
 console.log(line('createDpopVerifier().verify', results.dpop));
 console.log(line('verify − floor (same round)', minus('dpop', 'floor')));
 console.log(line('verify − reference (same round)', minus('dpop', 'reference')));
+
+if (withHttp) await httpPart();
+
+/** DPoP vs cached Bearer over HTTP through the Express adapter, and the Redis claim round trip. */
+async function httpPart() {
+  const { fork } = await import('node:child_process');
+  const { Agent, request } = await import('node:http');
+  const { createTestIssuer, createDpopKey, mintDpopBoundToken } = await import('@scopeguard/testing');
+  const { createRedisReplayStore } = await import('@scopeguard/redis');
+  const { createClient } = await import('redis');
+  const { startRedisServer } = await import('./lib/redis-server.mjs');
+  const { percentile } = await import('./lib/common.mjs');
+
+  const httpRounds = 10;
+  const perRound = 400;
+  const inflight = 8;
+  const audience = 'api://bench';
+  const issuer = await createTestIssuer({ audience });
+  const redis = await startRedisServer();
+  const key = await createDpopKey();
+  const bearer = await issuer.mint({}, { scopes: ['a'] });
+  const bound = await mintDpopBoundToken(issuer, key, {}, { scopes: ['a'] });
+  const target = 'https://api.example.com/api';
+
+  const servers = {};
+  const children = [];
+  for (const store of ['memory', 'redis']) {
+    const child = fork(new globalThis.URL('./dpop-server.mjs', import.meta.url), [
+      issuer.issuer,
+      audience,
+      store,
+      String(redis.port),
+    ]);
+    children.push(child);
+    const port = await new Promise((resolve, reject) => {
+      child.once('message', (message) => resolve(message.port));
+      child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+    });
+    servers[store] = { child, port, agent: new Agent({ keepAlive: true, maxSockets: inflight }) };
+  }
+  const usage = (child) =>
+    new Promise((resolve) => {
+      const on = (message) => {
+        if (message?.type !== 'usage') return;
+        child.off('message', on);
+        resolve(message);
+      };
+      child.on('message', on);
+      child.send({ type: 'usage' });
+    });
+  const get = (server, headers) =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: server.port, path: '/api', agent: server.agent, headers },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  // Proofs made ahead, one per DPoP request: signing is the client's cost, not the server's.
+  const proofCount = (httpRounds + 2) * perRound * 2;
+  const proofs = [];
+  for (let i = 0; i < proofCount; i++)
+    proofs.push(await key.proof({ method: 'GET', url: target, accessToken: bound }));
+  let nextProof = 0;
+  const sidesHttp = {
+    'Bearer, cached (memory app)': () => get(servers.memory, { authorization: `Bearer ${bearer}` }),
+    'DPoP, memory replay store': () =>
+      get(servers.memory, { authorization: `DPoP ${bound}`, dpop: proofs[nextProof++] }),
+    'Bearer, cached (redis app)': () => get(servers.redis, { authorization: `Bearer ${bearer}` }),
+    'DPoP, Redis replay store': () =>
+      get(servers.redis, { authorization: `DPoP ${bound}`, dpop: proofs[nextProof++] }),
+  };
+  const serverOf = (name) => (name.includes('edis') ? servers.redis : servers.memory);
+  const cpu = Object.fromEntries(Object.keys(sidesHttp).map((name) => [name, []]));
+  for (let round = -2; round < httpRounds; round++) {
+    for (const [name, fn] of Object.entries(sidesHttp)) {
+      const server = serverOf(name);
+      const before = await usage(server.child);
+      let left = perRound;
+      await Promise.all(
+        Array.from({ length: inflight }, async () => {
+          while (left-- > 0) await fn();
+        }),
+      );
+      const after = await usage(server.child);
+      const us =
+        (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) /
+        (after.served - before.served);
+      if (round >= 0) cpu[name].push(us);
+    }
+  }
+  const diff = (a, b) => cpu[a].map((us, i) => us - cpu[b][i]);
+  console.log('');
+  console.log(
+    `Express 5 + scopeguard, dpop: 'allowed', ${httpRounds} alternating rounds × ${perRound} requests, ${inflight} in flight, server CPU per request`,
+  );
+  for (const name of Object.keys(sidesHttp)) console.log(line(name, cpu[name]));
+  console.log(
+    line(
+      'DPoP (memory) − Bearer (same round)',
+      diff('DPoP, memory replay store', 'Bearer, cached (memory app)'),
+    ),
+  );
+  console.log(
+    line(
+      'DPoP (Redis) − Bearer (same round)',
+      diff('DPoP, Redis replay store', 'Bearer, cached (redis app)'),
+    ),
+  );
+
+  // One replay claim through @scopeguard/redis over TCP loopback, lone (one in flight).
+  const client = createClient({ socket: { host: '127.0.0.1', port: redis.port } });
+  client.on('error', () => {});
+  await client.connect();
+  const store = createRedisReplayStore({ client });
+  const latencies = [];
+  for (let i = 0; i < 5500; i++) {
+    const start = process.hrtime.bigint();
+    await store.claim(`bench:${i}:${randomBytes(8).toString('hex')}`, Date.now() + 60_000);
+    if (i >= 500) latencies.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  console.log(
+    `Redis replay claim (node-redis, TCP 127.0.0.1, 5,000 lone claims): p50 ${percentile(latencies, 50).toFixed(0)} µs, p99 ${percentile(latencies, 99).toFixed(0)} µs`,
+  );
+  client.destroy();
+  for (const child of children) child.kill();
+  for (const server of Object.values(servers)) server.agent.destroy();
+  await redis.stop();
+  await issuer.close();
+}

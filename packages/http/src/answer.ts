@@ -1,3 +1,4 @@
+import { dpopChallenges } from './dpop-challenge.js';
 import { withResourceMetadata } from './resource-metadata.js';
 import { challenge, defaultErrorBody } from './rfc6750.js';
 import type { ResolvedSettings } from './settings.js';
@@ -20,8 +21,16 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
  */
 export function challenges(
   failure: AuthFailure,
-  settings: Pick<ResolvedSettings, 'realm'> & Partial<Pick<ResolvedSettings, 'resourceMetadata'>>,
+  settings: Pick<ResolvedSettings, 'realm'> &
+    Partial<Pick<ResolvedSettings, 'resourceMetadata' | 'senderConstraints'>>,
 ): readonly string[] {
+  const sender = settings.senderConstraints;
+  if (sender !== undefined && sender.mode !== 'off') {
+    // RFC 9728 §5.1 and ROUND3: the DPoP challenge carries resource_metadata too.
+    return dpopChallenges(failure, settings.realm, sender).map((entry) =>
+      withResourceMetadata(entry, settings.resourceMetadata),
+    );
+  }
   const bearer = challenge(failure, settings.realm);
   return bearer === undefined ? [] : [withResourceMetadata(bearer, settings.resourceMetadata)];
 }
@@ -64,6 +73,7 @@ export function renderAnswer<R>(failure: AuthFailure, settings: ResolvedSettings
   const list = challenges(failure, settings);
   if (list.length > 0) headers['WWW-Authenticate'] = list;
   if (failure.status === 503) headers['Retry-After'] = String(failure.retryAfter ?? settings.retryAfter);
+  if (failure.dpopNonce !== undefined) headers['DPoP-Nonce'] = failure.dpopNonce;
   headers['Cache-Control'] = NO_STORE;
   const body = renderBody(failure, request, settings.errorBody);
   if (body !== undefined) headers['Content-Type'] = body.type;

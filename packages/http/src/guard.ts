@@ -2,14 +2,21 @@ import {
   type AnyVerifierOptions,
   ConfigError,
   createVerifier,
+  isSenderConstraintError,
   isTokenError,
   type VerifiedToken,
   type Verifier,
   type VerifierOptions,
 } from '@scopeguard/core';
 import { renderAnswer } from './answer.js';
-import { findBearerToken } from './bearer.js';
+import { findCredentials } from './credentials.js';
 import { failureFromTokenError, invalidRequest, noCredentials } from './rfc6750.js';
+import {
+  checkSenderConstraints,
+  dpopRequired,
+  failureFromSenderConstraintError,
+  missingProof,
+} from './sender-constraint.js';
 import { type ScopeRule, scopeFailure } from './scope-rule.js';
 import { HTTP_OPTION_KEYS, type ResolvedSettings, resolveSettings } from './settings.js';
 import type {
@@ -32,8 +39,12 @@ export type GuardOptions<R = unknown> = (AnyVerifierOptions | { verifier: Verifi
 const NO_HEADERS: ResponseHeaders = Object.freeze({});
 const ANONYMOUS: AuthGranted = Object.freeze({ ok: true, auth: undefined, headers: NO_HEADERS });
 
-/** A copy of the verified token plus the raw token (the core may hand one cached result to several requests). */
-export function toAuthInfo(verified: VerifiedToken, token: string): AuthInfo {
+/** A copy of the verified token plus the raw token and its scheme (the core may hand one cached result to several requests). */
+export function toAuthInfo(
+  verified: VerifiedToken,
+  token: string,
+  scheme: 'Bearer' | 'DPoP' = 'Bearer',
+): AuthInfo {
   return Object.freeze({
     claims: verified.claims,
     header: verified.header,
@@ -43,6 +54,7 @@ export function toAuthInfo(verified: VerifiedToken, token: string): AuthInfo {
     expiresAt: verified.expiresAt,
     issuer: verified.issuer,
     token,
+    scheme,
   });
 }
 
@@ -54,7 +66,12 @@ export function refuse<R>(failure: AuthFailure, settings: ResolvedSettings<R>, r
 /** What the synchronous part of authentication found: an outcome already, or a verification under way. */
 type Started =
   | { readonly outcome: AuthOutcome }
-  | { readonly token: string; readonly pending: Promise<VerifiedToken> };
+  | {
+      readonly token: string;
+      /** The DPoP proof, for a DPoP request; undefined for a Bearer one. */
+      readonly proof: string | undefined;
+      readonly pending: Promise<VerifiedToken>;
+    };
 
 function start<R>(
   verifier: Verifier,
@@ -62,12 +79,26 @@ function start<R>(
   request: HttpRequest,
   context: R,
 ): Started {
-  const found = findBearerToken(request, settings);
-  if (found.kind === 'malformed') {
-    return { outcome: refuse(invalidRequest(found.description), settings, context) };
-  }
-  if (found.kind === 'none') {
-    return { outcome: settings.optional ? ANONYMOUS : refuse(noCredentials(), settings, context) };
+  const found = findCredentials(request, settings);
+  let proof: string | undefined;
+  switch (found.kind) {
+    case 'malformed':
+      return { outcome: refuse(invalidRequest(found.description), settings, context) };
+    case 'dpop-malformed':
+      return {
+        outcome: refuse({ ...invalidRequest(found.description), scheme: 'DPoP' }, settings, context),
+      };
+    case 'none':
+      return { outcome: settings.optional ? ANONYMOUS : refuse(noCredentials(), settings, context) };
+    case 'no-proof':
+      return { outcome: refuse(missingProof(), settings, context) };
+    case 'dpop':
+      proof = found.proof;
+      break;
+    default:
+      if (settings.senderConstraints.mode === 'required') {
+        return { outcome: refuse(dpopRequired(), settings, context) };
+      }
   }
   const token = found.token;
   let pending: Promise<VerifiedToken>;
@@ -76,22 +107,49 @@ function start<R>(
   } catch (error) {
     pending = Promise.reject(error);
   }
-  return { token, pending };
+  return { token, proof, pending };
 }
 
 function granted(verified: VerifiedToken, token: string): AuthOutcome {
   return { ok: true, auth: toAuthInfo(verified, token), headers: NO_HEADERS };
 }
 
-/** The outcome for a verification error, or undefined when it is not a `TokenError` (unexpected). */
+/** The outcome for a verification error, or undefined when it is not a `TokenError` nor a `SenderConstraintError` (unexpected). */
 function refusedFor<R>(
   error: unknown,
   token: string,
+  proof: string | undefined,
   settings: ResolvedSettings<R>,
   context: R,
 ): AuthOutcome | undefined {
+  const scheme = proof === undefined ? 'Bearer' : 'DPoP';
+  if (isSenderConstraintError(error)) {
+    return refuse(failureFromSenderConstraintError(error, scheme, settings, token), settings, context);
+  }
   if (!isTokenError(error)) return undefined;
-  return refuse(failureFromTokenError(error, settings.retryAfter, token, settings), settings, context);
+  const failure = failureFromTokenError(error, settings.retryAfter, token, settings);
+  return refuse(proof === undefined ? failure : { ...failure, scheme }, settings, context);
+}
+
+/**
+ * After the token verified: the sender-constraint checks (`cnf` against the scheme, the certificate, the
+ * DPoP proof). The outcome at once for an unbound Bearer token (the usual case: no extra promise), else a
+ * promise of it; throws (synchronously) a `SenderConstraintError` a check refused.
+ */
+function afterVerify<R>(
+  verified: VerifiedToken,
+  token: string,
+  proof: string | undefined,
+  request: HttpRequest,
+  settings: ResolvedSettings<R>,
+): AuthOutcome | Promise<AuthOutcome> {
+  const checking = checkSenderConstraints(verified, token, proof, request, settings.senderConstraints);
+  if (checking === undefined) return granted(verified, token);
+  return checking.then((headers) => ({
+    ok: true,
+    auth: toAuthInfo(verified, token, proof === undefined ? 'Bearer' : 'DPoP'),
+    headers,
+  }));
 }
 
 /**
@@ -115,15 +173,21 @@ export function authenticateRequest<R>(
 ): Promise<AuthOutcome> {
   const started = start(verifier, settings, request, context);
   if ('outcome' in started) return Promise.resolve(started.outcome);
-  const { token, pending } = started;
-  return pending.then(
-    (verified) => granted(verified, token),
-    (error: unknown) => {
-      const outcome = refusedFor(error, token, settings, context);
-      if (outcome === undefined) throw error;
-      return outcome;
-    },
-  );
+  const { token, proof, pending } = started;
+  const onError = (error: unknown) => {
+    const outcome = refusedFor(error, token, proof, settings, context);
+    if (outcome === undefined) throw error;
+    return outcome;
+  };
+  return pending.then((verified) => {
+    let next: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      next = afterVerify(verified, token, proof, request, settings);
+    } catch (error) {
+      return onError(error);
+    }
+    return next instanceof Promise ? next.catch(onError) : next;
+  }, onError);
 }
 
 /**
@@ -144,26 +208,25 @@ export function authenticateRequestCallback<R>(
     onOutcome(started.outcome);
     return;
   }
-  const { token, pending } = started;
-  pending.then(
-    (verified) => {
-      let outcome: AuthOutcome;
-      try {
-        outcome = granted(verified, token);
-      } catch (error) {
-        onError(error);
-        return;
-      }
-      // Outside the try: an exception thrown by what runs next belongs to the framework, and must not be
-      // mistaken for a verification failure.
-      onOutcome(outcome);
-    },
-    (error: unknown) => {
-      const outcome = refusedFor(error, token, settings, context);
-      if (outcome === undefined) onError(error);
-      else onOutcome(outcome);
-    },
-  );
+  const { token, proof, pending } = started;
+  const refused = (error: unknown) => {
+    const outcome = refusedFor(error, token, proof, settings, context);
+    if (outcome === undefined) onError(error);
+    else onOutcome(outcome);
+  };
+  pending.then((verified) => {
+    let outcome: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      outcome = afterVerify(verified, token, proof, request, settings);
+    } catch (error) {
+      refused(error);
+      return;
+    }
+    // Outside the try: an exception thrown by what runs next belongs to the framework, and must not be
+    // mistaken for a verification failure.
+    if (!(outcome instanceof Promise)) onOutcome(outcome);
+    else outcome.then(onOutcome, refused);
+  }, refused);
 }
 
 /**
@@ -179,7 +242,9 @@ export function authorizeRequest<R>(
 ): AuthRefused | undefined {
   if (auth === undefined) return refuse(noCredentials(), settings, context);
   const failure = scopeFailure(auth, rule, settings);
-  return failure === undefined ? undefined : refuse(failure, settings, context);
+  if (failure === undefined) return undefined;
+  // A DPoP request's 403 goes in the DPoP challenge (RFC 9449 §7.1).
+  return refuse(auth.scheme === 'DPoP' ? { ...failure, scheme: 'DPoP' } : failure, settings, context);
 }
 
 function isVerifier(value: unknown): value is Verifier {

@@ -49,7 +49,12 @@ export {
   fetchRequest,
   readsFormBody,
 } from './fetch-request.js';
-export { type NodeRequestExtras, type NodeRequestLike, nodeRequest } from './node-request.js';
+export {
+  type NodeRequestExtras,
+  type NodeRequestLike,
+  type NodeSocketLike,
+  nodeRequest,
+} from './node-request.js';
 export {
   DEFAULT_RESOURCE_METADATA_MAX_AGE,
   isResourceMetadataRequest,
@@ -83,6 +88,23 @@ export {
   scopeRule,
   scopeRuleFromArguments,
 } from './scope-rule.js';
+export { certificateFromHeaderValue, clientCertificateOf } from './client-certificate.js';
+export { type Credentials, findCredentials } from './credentials.js';
+export { dpopChallenges } from './dpop-challenge.js';
+export {
+  checkSenderConstraints,
+  dpopRequestUri,
+  failureFromSenderConstraintError,
+} from './sender-constraint.js';
+export {
+  type CertificateSource,
+  type ClientCertificateOption,
+  DEFAULT_SENDER_CONSTRAINTS,
+  type DpopOption,
+  type DpopSettings,
+  resolveSenderConstraints,
+  type SenderConstraintSettings,
+} from './sender-options.js';
 export { DEFAULT_SETTINGS, HTTP_OPTION_KEYS, type ResolvedSettings, resolveSettings } from './settings.js';
 export { describeTokenError } from './token-error-description.js';
 export { configuresVerifier } from './verifier-options.js';

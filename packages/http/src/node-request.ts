@@ -1,3 +1,4 @@
+import type { ClientCertificate } from '@scopeguard/core';
 import type { HeaderValue, HttpRequest } from './types.js';
 
 /**
@@ -14,6 +15,19 @@ export interface NodeRequestLike {
   rawHeaders?: readonly string[] | undefined;
   /** A parsed body, where a body parser put one. */
   body?: unknown;
+  /**
+   * The connection: a `tls.TLSSocket` (`encrypted: true`, see {@link NodeSocketLike}) has the client
+   * certificate of mutual TLS. Typed as any object so that a plain `net.Socket` fits too.
+   */
+  socket?: object | null | undefined;
+}
+
+/** The parts of a `net.Socket` / `tls.TLSSocket` the view reads (RFC 8705 client certificates). */
+export interface NodeSocketLike {
+  /** True on a TLS socket. */
+  readonly encrypted?: boolean | undefined;
+  /** `tls.TLSSocket.getPeerCertificate`: `{}` when the client sent no certificate. */
+  getPeerCertificate?: ((detailed?: boolean) => unknown) | undefined;
 }
 
 /** What an adapter knows beyond the Node request itself. */
@@ -22,6 +36,8 @@ export interface NodeRequestExtras {
   url?: string | undefined;
   /** The parsed body, when the framework keeps it elsewhere (Fastify's `request.body`). */
   body?: unknown;
+  /** The client certificate, when the adapter has it from elsewhere than `req.socket`. */
+  clientCertificate?: ClientCertificate;
 }
 
 /** `a` equals `lower` (already lower case) ignoring ASCII case, without allocating. */
@@ -59,6 +75,18 @@ class NodeRequestView implements HttpRequest {
   get body(): unknown {
     const extras = this.#extras;
     return extras !== undefined && 'body' in extras ? extras.body : this.#req.body;
+  }
+
+  get clientCertificate(): ClientCertificate {
+    const extras = this.#extras;
+    if (extras !== undefined && 'clientCertificate' in extras) return extras.clientCertificate;
+    const socket = this.#req.socket as NodeSocketLike | null | undefined;
+    if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+    const peer = socket.getPeerCertificate(true) as { raw?: unknown } | null | undefined;
+    // `{}` (no certificate) has no `raw`: no certificate.
+    return peer !== null && typeof peer === 'object' && peer.raw instanceof Uint8Array
+      ? (peer as { raw: Uint8Array })
+      : undefined;
   }
 
   header(name: string): HeaderValue {

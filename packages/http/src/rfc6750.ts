@@ -101,10 +101,19 @@ export function failureFromTokenError(
   };
 }
 
-/** The `Bearer` challenge for a failure (RFC 6750 §3), or undefined when none is due (503). */
-export function challenge(failure: AuthFailure, realm: string): string | undefined {
+/**
+ * The `Bearer` challenge for a failure (RFC 6750 §3), or undefined when none is due (503). With `scheme`
+ * `DPoP` and `algs`, the `DPoP` challenge of RFC 9449 §7.1, whose parameters are the same plus `algs`.
+ */
+export function challenge(
+  failure: AuthFailure,
+  realm: string,
+  scheme: 'Bearer' | 'DPoP' = 'Bearer',
+  algs?: string,
+): string | undefined {
   if (failure.status === 503) return undefined;
   const params = [`realm="${realm}"`];
+  if (algs !== undefined) params.push(`algs="${algs}"`);
   if (failure.error !== 'unauthorized') {
     params.push(`error="${failure.error}"`);
     const description = sanitizeDescription(failure.description);
@@ -114,7 +123,7 @@ export function challenge(failure: AuthFailure, realm: string): string | undefin
       if (scopes.length > 0) params.push(`scope="${scopes.join(' ')}"`);
     }
   }
-  return `Bearer ${params.join(', ')}`;
+  return `${scheme} ${params.join(', ')}`;
 }
 
 /** The default body: `{ error, error_description }`. */

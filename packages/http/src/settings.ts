@@ -1,6 +1,11 @@
 import { ConfigError } from '@scopeguard/core';
 import { type ResolvedResourceMetadata, resolveResourceMetadata } from './resource-metadata.js';
 import { isValidRealm } from './rfc6750.js';
+import {
+  DEFAULT_SENDER_CONSTRAINTS,
+  resolveSenderConstraints,
+  type SenderConstraintSettings,
+} from './sender-options.js';
 import type { ErrorBodyFormatter, HttpOptions } from './types.js';
 
 /** {@link HttpOptions} with defaults applied and validated. */
@@ -14,6 +19,8 @@ export interface ResolvedSettings<R = unknown> {
   readonly exposeErrorDetails: boolean;
   /** RFC 9728 metadata (URL, document settings), or undefined when off. */
   readonly resourceMetadata: ResolvedResourceMetadata | undefined;
+  /** DPoP mode and proof checker, `htu` origin, client certificate source (`dpop`, `publicOrigin`, `clientCertificate`). */
+  readonly senderConstraints: SenderConstraintSettings;
 }
 
 /** Names of the layer's own options, stripped before the rest goes to `createVerifier`. */
@@ -26,6 +33,9 @@ export const HTTP_OPTION_KEYS = [
   'retryAfter',
   'exposeErrorDetails',
   'resourceMetadata',
+  'dpop',
+  'publicOrigin',
+  'clientCertificate',
 ] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The defaults. */
@@ -38,6 +48,7 @@ export const DEFAULT_SETTINGS: ResolvedSettings<unknown> = Object.freeze({
   retryAfter: 10,
   exposeErrorDetails: false,
   resourceMetadata: undefined,
+  senderConstraints: DEFAULT_SENDER_CONSTRAINTS,
 });
 
 /** The resource identifier of guard options: the given verifier's, or the `resource` verifier option. */
@@ -83,5 +94,7 @@ export function resolveSettings<R = unknown>(
     retryAfter,
     exposeErrorDetails: options.exposeErrorDetails ?? base.exposeErrorDetails,
     resourceMetadata,
+    // The full options are read here (a `resource` or `{ verifier }` gives the DPoP `htu` origin).
+    senderConstraints: resolveSenderConstraints(options, base.senderConstraints),
   });
 }

@@ -1,5 +1,11 @@
-import type { TokenErrorCode, VerifiedToken } from '@scopeguard/core';
+import type {
+  ClientCertificate,
+  SenderConstraintErrorCode,
+  TokenErrorCode,
+  VerifiedToken,
+} from '@scopeguard/core';
 import type { ResourceMetadataOption } from './resource-metadata.js';
+import type { ClientCertificateOption, DpopOption } from './sender-options.js';
 
 /**
  * What a successful authentication yields: the verified token (claims, header, scopes, client id,
@@ -10,6 +16,12 @@ import type { ResourceMetadataOption } from './resource-metadata.js';
 export interface AuthInfo extends VerifiedToken {
   /** The raw access token, as the client sent it (for forwarding to downstream APIs; never log it). */
   readonly token: string;
+  /**
+   * How it was presented: `Bearer` (RFC 6750), or `DPoP` (RFC 9449: with a proof this layer verified). A
+   * `DPoP` token forwarded downstream needs a fresh proof of its own. Always set by this layer (optional
+   * in the type only so that hand-made `AuthInfo` values in tests keep compiling).
+   */
+  readonly scheme?: 'Bearer' | 'DPoP';
 }
 
 /**
@@ -42,6 +54,12 @@ export interface HttpRequest {
   header(name: string): HeaderValue;
   /** A parsed form body (an object of fields); read only when `allowBodyToken` is on. */
   readonly body?: unknown;
+  /**
+   * The client certificate of a mutual-TLS connection (RFC 8705), read only for a certificate-bound token
+   * with `clientCertificate: 'socket'`: `nodeRequest` gives `socket.getPeerCertificate(true)` when the
+   * socket is TLS. Undefined (or `{}`) when there is none.
+   */
+  readonly clientCertificate?: ClientCertificate;
 }
 
 /** The `error` value of a failure response body (and, where RFC 6750 defines it, of the challenge). */
@@ -54,8 +72,12 @@ export type AuthErrorCode =
   | 'invalid_token'
   /** The token is valid but lacks a required scope. */
   | 'insufficient_scope'
-  /** The issuer's keys could not be fetched: the token could not be checked at all. */
-  | 'temporarily_unavailable';
+  /** The issuer's keys (or the DPoP replay store) could not be reached: the request could not be checked at all. */
+  | 'temporarily_unavailable'
+  /** The DPoP proof was refused (RFC 9449 §7.1; sent in the `DPoP` challenge). */
+  | 'invalid_dpop_proof'
+  /** The DPoP proof lacks the server's current nonce; a `DPoP-Nonce` header carries it (RFC 9449 §9). */
+  | 'use_dpop_nonce';
 
 /**
  * A refused request, as the layer is about to answer it. Status, `WWW-Authenticate` and
@@ -71,8 +93,15 @@ export interface AuthFailure {
    * token or the request, never this API's configuration (unless `exposeErrorDetails` is on).
    */
   readonly description: string;
-  /** The core's reason, when the failure came from a `TokenError`. */
-  readonly code?: TokenErrorCode | undefined;
+  /** The core's reason, when the failure came from a `TokenError` or a `SenderConstraintError`. */
+  readonly code?: TokenErrorCode | SenderConstraintErrorCode | undefined;
+  /**
+   * The scheme the request used, when it matters for the challenge: with DPoP on, the error goes in the
+   * `DPoP` challenge for `'DPoP'` and in the `Bearer` one otherwise (RFC 9449 §7.1).
+   */
+  readonly scheme?: 'Bearer' | 'DPoP' | undefined;
+  /** For `use_dpop_nonce`: the nonce sent in `DPoP-Nonce` (RFC 9449 §9). */
+  readonly dpopNonce?: string | undefined;
   /** For 403: the scopes the route requires (the challenge's `scope` attribute). */
   readonly requiredScopes?: readonly string[] | undefined;
   /** For 503: seconds sent in `Retry-After`. */
@@ -125,6 +154,24 @@ export interface HttpOptions<R = unknown> {
    * chooses what the document advertises (see `ResourceMetadataOptions`).
    */
   resourceMetadata?: ResourceMetadataOption;
+  /**
+   * DPoP (RFC 9449): `false` (default: only Bearer, though a DPoP-bound token sent as Bearer is still
+   * refused), `'allowed'` (Bearer and DPoP), `'required'` (DPoP only), or an object with `mode` and the
+   * proof check's settings. See `DpopOption`.
+   */
+  dpop?: DpopOption;
+  /**
+   * The API's public origin (`https://api.example.com`), used to build the URI a DPoP proof's `htu` must
+   * name: this origin plus the request path. Default: the origin of the verifier's `resource`. Never taken
+   * from `Host` or `X-Forwarded-*`.
+   */
+  publicOrigin?: string;
+  /**
+   * Where the client certificate of a certificate-bound token (RFC 8705) comes from: `'socket'` (default;
+   * the TLS connection), `false` (nowhere: such tokens are refused), or a header set by a TLS-terminating
+   * proxy you trust (`{ header, encoding }`; only behind a proxy that overwrites it). See `ClientCertificateOption`.
+   */
+  clientCertificate?: ClientCertificateOption;
 }
 
 /**

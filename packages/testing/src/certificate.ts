@@ -55,7 +55,12 @@ function oid(dotted: string): Buffer {
 }
 
 function positiveInteger(bytes: Buffer): Buffer {
-  const trimmed = bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+  // DER wants the minimal encoding: no leading zero byte unless the next one has its top bit set
+  // (OpenSSL refuses a random serial that starts 0x00 0x00-0x7f, about one certificate in 256).
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && (bytes[start + 1]! & 0x80) === 0) start++;
+  const minimal = bytes.subarray(start);
+  const trimmed = minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal;
   return tlv(0x02, trimmed);
 }
 
