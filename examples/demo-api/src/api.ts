@@ -60,6 +60,8 @@ export interface Message {
 export interface WhoAmI {
   /** The trusted issuer that verified the token (`req.auth.issuer`): tells several issuers apart. */
   issuer: string;
+  /** How the token was presented (`req.auth.scheme`): `Bearer`, or `DPoP` (RFC 9449) when DPoP is on. */
+  scheme: 'Bearer' | 'DPoP';
   clientId: string | null;
   subject: string | null;
   scopes: readonly string[];
@@ -156,6 +158,7 @@ export function createApi(options: ApiOptions): Express {
     const auth = req.auth!;
     const body: WhoAmI = {
       issuer: auth.issuer,
+      scheme: auth.scheme ?? 'Bearer',
       clientId: auth.clientId ?? null,
       subject: auth.subject ?? null,
       scopes: auth.scopes,

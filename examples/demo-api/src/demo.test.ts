@@ -66,7 +66,7 @@ describe('pnpm demo (end to end, child process)', () => {
   it('exits 0 and says every step went as expected', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('✓ 13/13 steps as expected');
+    expect(run.stdout).toContain('✓ 16/16 steps as expected');
     expect(run.stdout).not.toContain('✗');
   });
 
@@ -79,8 +79,13 @@ describe('pnpm demo (end to end, child process)', () => {
     const block = stepBlock(run.stdout, 2);
     expect(block).toContain('No token');
     expect(block).toContain('← 401 Unauthorized');
+    // Bearer and DPoP challenges (dpop: 'allowed'), each with RFC 9728's resource_metadata, no error code.
+    const metadata =
+      'resource_metadata="http://127\\.0\\.0\\.1:\\d+/\\.well-known/oauth-protected-resource/api"';
     expect(block).toMatch(
-      /WWW-Authenticate: Bearer realm="demo-api", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/api"\n/,
+      new RegExp(
+        `WWW-Authenticate: Bearer realm="demo-api", ${metadata}, DPoP realm="demo-api", algs="ES256 [^"]*", ${metadata}\n`,
+      ),
     );
     expect(block).not.toContain('error=');
     expect(block).toContain('✓ 401 unauthorized');
@@ -192,6 +197,35 @@ describe('pnpm demo (end to end, child process)', () => {
     expect(block).toContain('✓ 200');
   });
 
+  it('DPoP: a bound token from openid-client is accepted with its proof, refused as Bearer and on replay', () => {
+    const dpop = stepBlock(run.stdout, 14);
+    expect(dpop).toContain('DPoP: openid-client gets a DPoP-bound token');
+    const jkt = /cnf\.jkt ([\w-]{43})\n/.exec(dpop)?.[1];
+    expect(jkt).toBeDefined();
+    expect(dpop).toContain('→ token_type dpop,');
+    expect(dpop).toContain(`client key thumbprint (RFC 7638) ${jkt}: the token is bound to it`);
+    expect(dpop).toMatch(/--header 'authorization: DPoP eyJ[\w-]{5}…' \\\n {4}--header 'dpop: eyJ[\w-]{5}…'/);
+    expect(dpop).toContain('← 200 OK');
+    expect(dpop).toContain('"scheme":"DPoP","clientId":"demo-dpop"');
+    expect(dpop).toContain('req.auth.scheme: DPoP\n');
+    expect(dpop).toContain('✓ 200');
+
+    const bearer = stepBlock(run.stdout, 15);
+    expect(bearer).toContain('The same DPoP-bound token sent as Bearer');
+    expect(bearer).toMatch(/--header 'authorization: Bearer eyJ[\w-]{5}…'\n/);
+    expect(bearer).toContain('← 401 Unauthorized');
+    expect(bearer).toContain('WWW-Authenticate: Bearer realm="demo-api", error="invalid_token"');
+    expect(bearer).toContain('error_description: The token is DPoP-bound');
+    expect(bearer).toContain('✓ 401 invalid_token');
+
+    const replay = stepBlock(run.stdout, 16);
+    expect(replay).toContain('The captured DPoP request replayed as is');
+    expect(replay).toContain('← 401 Unauthorized');
+    expect(replay).toMatch(/DPoP realm="demo-api", algs="[^"]+", error="invalid_dpop_proof"/);
+    expect(replay).toContain('error_description: The DPoP proof was already used');
+    expect(replay).toContain('✓ 401 invalid_dpop_proof');
+  });
+
   it('never prints a client secret or a whole token', async () => {
     const clients = JSON.parse(await readFile(join(PACKAGE_DIR, 'dev-clients.json'), 'utf8')) as {
       clients: { client_secret?: string }[];
@@ -225,6 +259,6 @@ describe('pnpm demo, failure path', () => {
     const failed = await runDemoScript({ DEMO_CLIENTS_FILE: file });
     expect(failed.code).toBe(1);
     expect(stepBlock(failed.stdout, 3)).toContain('✗ token request refused: invalid_scope');
-    expect(failed.stdout).toContain('✗ 12/13 steps as expected');
+    expect(failed.stdout).toContain('✗ 15/16 steps as expected');
   }, 60_000);
 });

@@ -17,6 +17,7 @@ import {
   generateClientKeyPair,
 } from './client.js';
 import { runDiscoveryStep } from './demo-discovery.js';
+import { type DpopStepsResult, runDpopSteps } from './demo-dpop.js';
 import { describeRequests, runIssuerSteps, type UntrustedServerCount } from './demo-issuers.js';
 import { findClient, loadDemoClients } from './dev-clients.js';
 import { listen, type RunningServer } from './listen.js';
@@ -31,6 +32,8 @@ export const READ_SCOPE = 'customScope';
 export const WRITE_SCOPE = 'messages:write';
 /** The client of dev-clients.json that knows only the API's URL (RFC 9728 discovery). */
 export const DISCOVERY_CLIENT = 'demo-discovery';
+/** The client of dev-clients.json that gets a DPoP-bound token (RFC 9449) with openid-client. */
+export const DPOP_CLIENT = 'demo-dpop';
 /** Issuer paths of the three dev servers (each on its own port): the first and second are trusted. */
 export const ISSUER_PATHS = {
   main: '/oauth2/default',
@@ -64,6 +67,8 @@ export interface DemoResult {
   discovery?:
     | { resourceMetadataUrl: string; authorizationServer: string; tokenAudience: unknown }
     | undefined;
+  /** What the DPoP steps found. */
+  dpop?: DpopStepsResult;
 }
 
 /** Runs the whole demo in this process and resolves with its outcome; always shuts its servers down. */
@@ -106,6 +111,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       // for this resource carry it in `aud`; the other clients' tokens carry api://default.
       resource,
       audience: [DEMO_AUDIENCE, resource],
+      // RFC 9449: Bearer and DPoP both accepted; a proof's htu is checked against the resource's origin.
+      dpop: 'allowed',
       onRefusal: (refusal) => apiLog.push(refusal),
     });
     for (const client of clients) if (client.client_secret) transcript.secret(client.client_secret);
@@ -116,6 +123,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     line(`  untrusted issuer      ${untrustedServer.issuer}  (dev server, NOT trusted by the API)`);
     line(`  API                   ${api.url}  (audience ${DEMO_AUDIENCE}, issuers: the first two)`);
     line(`  resource              ${resource}  (RFC 9728 metadata and challenges)`);
+    line(`  DPoP                  allowed (RFC 9449: Bearer or DPoP; a bound token needs its proof)`);
     line(`  routes                GET /health (public), GET /api/messages (${READ_SCOPE}),`);
     line(`                        POST /api/messages (${WRITE_SCOPE}), GET /api/whoami (any valid token)`);
 
@@ -246,6 +254,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       scope: READ_SCOPE,
     });
 
+    const dpopClient = findClient(clients, DPOP_CLIENT);
+    const dpop = await runDpopSteps({
+      transcript,
+      apiUrl: api.url,
+      issuer: authServer.issuer,
+      clientId: DPOP_CLIENT,
+      clientSecret: dpopClient.client_secret ?? '',
+      scope: READ_SCOPE,
+    });
+
     const tokenRequests = Object.fromEntries(
       [noScope, reader, writer].map((client) => [client.clientId, client.tokenRequests]),
     );
@@ -278,6 +296,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         authorizationServer: discovery.authorizationServer,
         tokenAudience: discovery.tokenAudience,
       },
+      dpop,
     };
   } catch (error) {
     line(`✗ demo aborted: ${error instanceof Error ? error.message : String(error)}`);
