@@ -11,6 +11,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { authenticateFastifyRequest } from './authenticate.js';
 import { notConfigured } from './env.js';
 import { AUTH, SETTINGS } from './request-state.js';
+import { isMetadataRoute, serveResourceMetadata } from './resource-metadata.js';
 import { compileRouteConfig } from './route-config.js';
 import type { AdapterOptions } from './types.js';
 
@@ -72,8 +73,27 @@ const plugin: FastifyPluginCallback<ScopeguardOptions> = (fastify, options, done
   ): void {
     authenticateFastifyRequest(verifier, settings, request, reply, next, 'route');
   }
+  // The RFC 9728 metadata route is public: it is answered without a token.
+  function scopeguardAuthenticateWithMetadata(
+    this: FastifyInstance,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: HookHandlerDoneFunction,
+  ): void {
+    if (isMetadataRoute(request)) next();
+    else authenticateFastifyRequest(verifier, settings, request, reply, next, 'route');
+  }
+  try {
+    serveResourceMetadata(fastify, verifier, settings);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
   // Before the body is read, unless a form-body token must be found in it (RFC 6750 §2.2).
-  fastify.addHook(settings.allowBodyToken ? 'preValidation' : 'onRequest', scopeguardAuthenticate);
+  fastify.addHook(
+    settings.allowBodyToken ? 'preValidation' : 'onRequest',
+    settings.resourceMetadata === undefined ? scopeguardAuthenticate : scopeguardAuthenticateWithMetadata,
+  );
   done();
 };
 
@@ -90,6 +110,11 @@ const plugin: FastifyPluginCallback<ScopeguardOptions> = (fastify, options, done
  * - token refused by the verifier: 401 `invalid_token`;
  * - route `config: { scopes: [...] }` / `{ anyScopes: [...] }` not granted: 403 `insufficient_scope`;
  * - the issuer's keys cannot be fetched: 503 with `Retry-After`.
+ *
+ * With a `resource` (unless `resourceMetadata: false`), the plugin also serves the RFC 9728 metadata
+ * document at `/.well-known/oauth-protected-resource<path of resource>` (no token needed; register the
+ * plugin at the root), listing the scopes its routes require, and every challenge carries
+ * `resource_metadata="…"`.
  *
  * An unexpected error goes to Fastify's error handler. Wrapped with `fastify-plugin`, so its hooks and the
  * `request.auth` decorator belong to the context that registers it: register it at the root to protect

@@ -1,5 +1,6 @@
 import {
   envVerifierSource,
+  markScopeRule,
   type ResolvedSettings,
   resolveSettings,
   type ScopeRule,
@@ -57,7 +58,8 @@ function createScopeHook(rule: ScopeRule, options: RequireScopeOptions): ScopeHo
     return merged;
   };
 
-  return function scopeguardRequireScope(request, reply, done) {
+  // Marked with its rule, so the plugin's RFC 9728 metadata can list the scopes routes require.
+  return markScopeRule<ScopeHook>(function scopeguardRequireScope(request, reply, done) {
     const settings = authenticatedWith(request);
     if (settings !== undefined) {
       // The plugin authenticated this request: only check the token it verified, answering with its
@@ -80,7 +82,7 @@ function createScopeHook(rule: ScopeRule, options: RequireScopeOptions): ScopeHo
       return;
     }
     authenticateFastifyRequest(verifier, own, request, reply, done, rule);
-  };
+  }, rule);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError, type Verifier, type VerifierOptions } from '@scopeguard/core';
+import { type AnyVerifierOptions, ConfigError, type Verifier } from '@scopeguard/core';
 import {
   type AuthGranted,
   type AuthOutcome,
@@ -8,6 +8,8 @@ import {
   type Environment,
   envVerifierSource,
   fetchRequest,
+  isResourceMetadataRequest,
+  protectedResourceMetadata,
   type HttpOptions,
   type ResolvedSettings,
   type ScopeRule,
@@ -38,7 +40,7 @@ export interface EnvGuardOptions {
  * `allowQueryToken`, `allowBodyToken`, `retryAfter`, `exposeErrorDetails`), whose `errorBody` receives
  * the `Request`.
  */
-export type FetchGuardOptions = (VerifierOptions | { verifier: Verifier } | EnvGuardOptions) &
+export type FetchGuardOptions = (AnyVerifierOptions | { verifier: Verifier } | EnvGuardOptions) &
   HttpOptions<Request>;
 
 /**
@@ -58,7 +60,16 @@ export type GuardResult = Granted | Response;
  * ready `Response` of a refusal; rejects only with a `ConfigError` (an invalid scope check, or an
  * environment configuration still missing at this request) or an unexpected verifier error.
  */
-export type FetchGuard = (request: Request, check?: ScopeCheck) => Promise<GuardResult>;
+export type FetchGuard = ((request: Request, check?: ScopeCheck) => Promise<GuardResult>) & {
+  /**
+   * RFC 9728: the protected resource metadata document as a `Response` when `request` is a `GET` or
+   * `HEAD` of `/.well-known/oauth-protected-resource<path of resource>` and the metadata is on (the
+   * guard has a `resource`, and `resourceMetadata` is not `false`); `undefined` for any other request.
+   * The document is public: call it before the guard. `scopes_supported` is what
+   * `resourceMetadata.scopesSupported` lists (a fetch guard has no route table to collect them from).
+   */
+  metadata(request: Request): Response | undefined;
+};
 
 function processEnv(): Environment | undefined {
   return (globalThis as { process?: { env?: Environment } }).process?.env;
@@ -156,8 +167,15 @@ export function createGuard(options: FetchGuardOptions = {}): FetchGuard {
       );
     });
 
+  const metadata = (request: Request): Response | undefined => {
+    if (!isResourceMetadataRequest(settings.resourceMetadata, request.method, request.url)) return undefined;
+    const answer = protectedResourceMetadata(getVerifier(), settings);
+    if (answer === undefined) return undefined;
+    return answerResponse(request.method === 'HEAD' ? { ...answer, body: undefined } : answer);
+  };
+
   // Not an async function: no promise hop of its own per request.
-  return function guard(request: Request, check?: ScopeCheck): Promise<GuardResult> {
+  const guard = function guard(request: Request, check?: ScopeCheck): Promise<GuardResult> {
     let rule: ScopeRule | undefined;
     let verifier: Verifier;
     try {
@@ -171,4 +189,5 @@ export function createGuard(options: FetchGuardOptions = {}): FetchGuard {
     }
     return run(verifier, request, rule, undefined);
   };
+  return Object.assign(guard, { metadata });
 }

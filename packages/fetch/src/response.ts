@@ -15,11 +15,14 @@ export function appendHeaders(target: Headers, headers: ResponseHeaders): void {
 }
 
 /**
- * The `Response` for a refusal of the layer: its status, headers (`WWW-Authenticate`, `Retry-After`,
+ * The `Response` for an answer of the layer (a refusal, or the RFC 9728 metadata document): its status, headers (`WWW-Authenticate`, `Retry-After`,
  * `Cache-Control`, `Content-Type`) and body, plus `extra` headers (those of an authentication that
  * succeeded before a scope check refused). Nothing here decides a status or a header: the layer did.
  */
-export function answerResponse(answer: HttpAnswer, extra?: ResponseHeaders): Response {
+export function answerResponse(
+  answer: Omit<HttpAnswer, 'status'> & { readonly status: number },
+  extra?: ResponseHeaders,
+): Response {
   const headers = new Headers();
   appendHeaders(headers, answer.headers);
   if (extra !== undefined) appendHeaders(headers, extra);

@@ -8,6 +8,7 @@
  */
 
 export { type RequireScopeOptions, requireAnyScope, requireScope } from './require-scope.js';
+export { protectedResourceMetadata, type RoutesSource } from './resource-metadata.js';
 export { scopeguard } from './scopeguard.js';
 export type {
   AdapterOptions,

@@ -2,6 +2,7 @@ import { ConfigError } from '@scopeguard/core';
 import {
   type AuthInfo,
   authorizeRequest,
+  markScopeRule,
   ENV_VARIABLES,
   type ResolvedSettings,
   resolveSettings,
@@ -62,7 +63,8 @@ function createScopeMiddleware(
     return merged;
   };
 
-  return async function scopeguardRequireScope(c, next) {
+  // Marked with its rule, so protectedResourceMetadata() can list the scopes routes require.
+  return markScopeRule<MiddlewareHandler<ScopeguardEnv>>(async function scopeguardRequireScope(c, next) {
     const state = getRequestState(c);
     let auth: AuthInfo | undefined;
     let settings: ResolvedSettings<Context>;
@@ -81,7 +83,7 @@ function createScopeMiddleware(
     const refused = authorizeRequest(auth, rule, settings, c);
     if (refused !== undefined) return respond(c, refused.answer);
     await next();
-  };
+  }, rule);
 }
 
 /**

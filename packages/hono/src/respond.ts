@@ -9,7 +9,10 @@ type HeaderRecord = Record<string, string | string[]>;
  * are kept: those of other middleware (CORS, request ids), and those a granted authentication added
  * before a scope check refused.
  */
-export function respond(c: Context, answer: HttpAnswer): Response {
+export function respond(
+  c: Context,
+  answer: Omit<HttpAnswer, 'status'> & { readonly status: HttpAnswer['status'] | 200 },
+): Response {
   const headers = answer.headers as HeaderRecord;
   return answer.body === undefined
     ? c.body(null, answer.status, headers)

@@ -1,4 +1,4 @@
-import type { Verifier, VerifierOptions } from '@scopeguard/core';
+import type { AnyVerifierOptions, Verifier } from '@scopeguard/core';
 import type { AuthInfo, HttpOptions } from '@scopeguard/http';
 import type { Context } from 'hono';
 
@@ -44,4 +44,4 @@ export interface EnvOptions {
  * Options of `scopeguard()`: the core's verifier options (`issuer`, `audience`, …), or `{ verifier }`
  * to share one, or neither to read `SCOPEGUARD_*` from the environment; plus {@link AdapterOptions}.
  */
-export type ScopeguardOptions = (VerifierOptions | { verifier: Verifier } | EnvOptions) & AdapterOptions;
+export type ScopeguardOptions = (AnyVerifierOptions | { verifier: Verifier } | EnvOptions) & AdapterOptions;

@@ -10,6 +10,10 @@
 
 export { type AuthenticateOptions, authenticate } from './authenticate.js';
 export { type RequireScopeOptions, requireAnyScope, requireScope } from './require-scope.js';
+export {
+  type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+} from './resource-metadata.js';
 export type {
   AdapterOptions,
   AuthErrorCode,

@@ -4,6 +4,7 @@ import {
   authorizeRequest,
   ENV_VARIABLES,
   envVerifierSource,
+  markScopeRule,
   type ResolvedSettings,
   resolveSettings,
   type ScopeRule,
@@ -69,7 +70,8 @@ function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): S
     return false;
   };
 
-  return async function scopeguardRequireScope(koaContext, next: Next) {
+  // Marked with its rule, so protectedResourceMetadata() can list the scopes routes require.
+  return markScopeRule<ScopeguardMiddleware>(async function scopeguardRequireScope(koaContext, next: Next) {
     const ctx = koaContext as Context;
     const state = getContextState(ctx);
     if (state !== undefined) {
@@ -85,7 +87,7 @@ function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): S
     const verifier: Verifier = env.get();
     const outcome = await authenticateContext(verifier, own, ctx);
     if (outcome.ok && check(outcome.auth, own, ctx)) await next();
-  };
+  }, rule);
 }
 
 /**

@@ -22,7 +22,10 @@ export function setHeaders(ctx: Context, headers: ResponseHeaders): void {
  * decorates it, and the headers it set before are kept (a thrown `HttpError` would have them cleared by
  * Koa's error response). Returns false when the head was already sent (nothing written).
  */
-export function sendAnswer(ctx: Context, answer: HttpAnswer): boolean {
+export function sendAnswer(
+  ctx: Context,
+  answer: Omit<HttpAnswer, 'status'> & { readonly status: number },
+): boolean {
   if (ctx.headerSent) return false;
   const body = answer.body;
   if (body === undefined) {
