@@ -34,4 +34,25 @@ describe('nodeRequest', () => {
     expect(view.body).toEqual({ from: 'extras' });
     expect(nodeRequest({ headers: {}, body: 1 }).body).toBe(1);
   });
+
+  it('exposes the TLS peer certificate (RFC 8705) only on an encrypted socket that has one', () => {
+    const raw = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    let detailed: unknown;
+    const tls = {
+      encrypted: true,
+      getPeerCertificate: (flag?: boolean) => {
+        detailed = flag;
+        return { raw, subject: {} };
+      },
+    };
+    expect(nodeRequest({ headers: {}, socket: tls }).clientCertificate).toEqual({ raw, subject: {} });
+    expect(detailed).toBe(true);
+    // No certificate sent: Node answers {}.
+    const none = { encrypted: true, getPeerCertificate: () => ({}) };
+    expect(nodeRequest({ headers: {}, socket: none }).clientCertificate).toBeUndefined();
+    // A plain TCP socket never has one, whatever it claims to offer.
+    const plain = { getPeerCertificate: () => ({ raw }) };
+    expect(nodeRequest({ headers: {}, socket: plain }).clientCertificate).toBeUndefined();
+    expect(nodeRequest({ headers: {} }).clientCertificate).toBeUndefined();
+  });
 });
