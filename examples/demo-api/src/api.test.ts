@@ -102,6 +102,7 @@ describe('createApi', () => {
     const response = await api().get('/api/whoami').set('authorization', `Bearer ${token}`);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
+      issuer: issuer.issuer,
       clientId: '0oawhoami',
       subject: '0oawhoami',
       scopes: ['customScope', 'messages:write'],

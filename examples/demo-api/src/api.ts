@@ -1,9 +1,28 @@
-import type { VerifierOptions } from '@scopeguard/core';
-import { authenticate, requireScope } from '@scopeguard/express';
+import { type AnyVerifierOptions, createVerifier, type Verifier } from '@scopeguard/core';
+import {
+  type AdapterOptions,
+  type AuthFailure,
+  authenticate,
+  protectedResourceMetadata,
+  requireScope,
+  type ScopeguardRequest,
+} from '@scopeguard/express';
+import { HTTP_OPTION_KEYS } from '@scopeguard/http';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 
-/** Options of {@link createApi}: the verifier's (issuer, audience, ...) plus the scopes of the routes. */
-export interface ApiOptions extends VerifierOptions {
+/** What {@link ApiSettings.onRefusal} is told about a refused request (never the token). */
+export interface ApiRefusal {
+  method: string;
+  path: string;
+  status: AuthFailure['status'];
+  /** The answer's `error` (`invalid_token`, `insufficient_scope`, ...). */
+  error: AuthFailure['error'];
+  /** The core's reason (`issuer_invalid`, `token_expired`, ...) when a `TokenError` caused it. */
+  code: AuthFailure['code'];
+}
+
+/** The demo's own settings, next to the verifier's. */
+export interface ApiSettings {
   /** Scope required by `GET /api/messages`. Default `customScope` (the scope of Okta's guides). */
   readScope?: string;
   /** Scope required by `POST /api/messages`. Default `messages:write`. */
@@ -12,7 +31,21 @@ export interface ApiOptions extends VerifierOptions {
   realm?: string;
   /** Messages the store starts with. Default: one welcome message. */
   initialMessages?: readonly string[];
+  /**
+   * The API's log of refused requests: called once per refusal with the status, the answer's error and
+   * the core's reason (the full story stays server-side; the caller only sees `error_description`).
+   */
+  onRefusal?: (refusal: ApiRefusal) => void;
 }
+
+/**
+ * Options of {@link createApi}: the verifier's (`{ issuer, audience }`, `{ issuers: [...], audience }`,
+ * `{ issuer, resource }`, ...) or a ready `{ verifier }`, plus the demo's settings and the HTTP
+ * layer's options (`realm`, `exposeErrorDetails`, ...).
+ */
+export type ApiOptions = ApiSettings &
+  Omit<AdapterOptions, 'errorBody' | 'realm'> &
+  (AnyVerifierOptions | { verifier: Verifier });
 
 /** One stored message. */
 export interface Message {
@@ -25,6 +58,10 @@ export interface Message {
 
 /** What `GET /api/whoami` answers: the verified client behind the bearer token. */
 export interface WhoAmI {
+  /** The trusted issuer that verified the token (`req.auth.issuer`): tells several issuers apart. */
+  issuer: string;
+  /** How the token was presented (`req.auth.scheme`): `Bearer`, or `DPoP` (RFC 9449) when DPoP is on. */
+  scheme: 'Bearer' | 'DPoP';
   clientId: string | null;
   subject: string | null;
   scopes: readonly string[];
@@ -52,13 +89,8 @@ export const MAX_MESSAGE_LENGTH = 280;
  * app.listen(3000, '127.0.0.1');
  */
 export function createApi(options: ApiOptions): Express {
-  const {
-    readScope = 'customScope',
-    writeScope = 'messages:write',
-    realm = 'demo-api',
-    initialMessages = ['Hello from the scopeguard demo API'],
-    ...verifierOptions
-  } = options;
+  const { readScope, writeScope, realm, initialMessages, onRefusal, verifier, httpOptions } =
+    splitOptions(options);
 
   const messages: Message[] = initialMessages.map((text, index) => ({
     id: index + 1,
@@ -74,8 +106,30 @@ export function createApi(options: ApiOptions): Express {
     res.json({ status: 'ok' });
   });
 
+  // RFC 9728: with a `resource`, the metadata document is public, at
+  // /.well-known/oauth-protected-resource<path of resource>, and every challenge points at it.
+  if (verifier.resource !== undefined && httpOptions.resourceMetadata !== false) {
+    app.use(protectedResourceMetadata({ ...httpOptions, verifier, realm }));
+  }
+
   const api = express.Router();
-  api.use(authenticate({ ...verifierOptions, realm }));
+  api.use(
+    authenticate({
+      ...httpOptions,
+      verifier,
+      realm,
+      errorBody: (failure: AuthFailure, req: ScopeguardRequest) => {
+        onRefusal?.({
+          method: req.method ?? 'GET',
+          path: (req.originalUrl ?? req.url ?? '/').split('?')[0] ?? '/',
+          status: failure.status,
+          error: failure.error,
+          code: failure.code,
+        });
+        return undefined; // the default { error, error_description } body
+      },
+    }),
+  );
 
   api.get('/messages', requireScope(readScope), (_req, res) => {
     res.json({ messages });
@@ -103,6 +157,8 @@ export function createApi(options: ApiOptions): Express {
   api.get('/whoami', (req, res) => {
     const auth = req.auth!;
     const body: WhoAmI = {
+      issuer: auth.issuer,
+      scheme: auth.scheme ?? 'Bearer',
       clientId: auth.clientId ?? null,
       subject: auth.subject ?? null,
       scopes: auth.scopes,
@@ -129,4 +185,37 @@ export function createApi(options: ApiOptions): Express {
   };
   app.use(onError);
   return app;
+}
+
+/** Separates the demo's settings, the HTTP layer's options and the verifier (built here, once). */
+function splitOptions(options: ApiOptions) {
+  const {
+    readScope = 'customScope',
+    writeScope = 'messages:write',
+    realm = 'demo-api',
+    initialMessages = ['Hello from the scopeguard demo API'],
+    onRefusal,
+    ...rest
+  } = options;
+  const httpOptions: Record<string, unknown> = {};
+  const verifierOptions: Record<string, unknown> = { ...rest };
+  for (const name of HTTP_OPTION_KEYS) {
+    if (name in verifierOptions) {
+      httpOptions[name] = verifierOptions[name];
+      delete verifierOptions[name];
+    }
+  }
+  const verifier =
+    'verifier' in rest && rest.verifier !== undefined
+      ? rest.verifier
+      : createVerifier(verifierOptions as unknown as AnyVerifierOptions);
+  return {
+    readScope,
+    writeScope,
+    realm,
+    initialMessages,
+    onRefusal,
+    verifier,
+    httpOptions: httpOptions as Omit<AdapterOptions, 'errorBody' | 'realm'>,
+  };
 }

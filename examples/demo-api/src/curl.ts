@@ -72,19 +72,26 @@ export function tokenRequestCurl(tokenEndpoint: string, auth: CurlClientAuth, sc
 export interface CurlApiRequest {
   method: string;
   url: string;
-  /** Bearer access token; printed redacted. */
+  /** Access token; printed redacted. */
   token?: string | undefined;
+  /** How the token is sent: `Bearer` (default) or `DPoP` (RFC 9449). */
+  scheme?: 'Bearer' | 'DPoP' | undefined;
+  /** The `DPoP` proof header, if any; printed redacted. */
+  dpop?: string | undefined;
   /** JSON body, if any. */
   body?: unknown;
 }
 
-/** The `curl` equivalent of a call to the API, with the bearer token redacted. */
+/** The `curl` equivalent of a call to the API, with the access token and the DPoP proof redacted. */
 export function apiRequestCurl(request: CurlApiRequest): string {
   const lines = [`curl --request ${request.method}`, `  --url ${shellQuote(request.url)}`];
   lines.push(`  --header ${shellQuote('accept: application/json')}`);
   if (request.token !== undefined) {
-    lines.push(`  --header ${shellQuote(`authorization: Bearer ${redact(request.token)}`)}`);
+    lines.push(
+      `  --header ${shellQuote(`authorization: ${request.scheme ?? 'Bearer'} ${redact(request.token)}`)}`,
+    );
   }
+  if (request.dpop !== undefined) lines.push(`  --header ${shellQuote(`dpop: ${redact(request.dpop)}`)}`);
   if (request.body !== undefined) {
     lines.push(
       `  --header ${shellQuote('content-type: application/json')}`,

@@ -21,6 +21,8 @@ describe('loadDemoClients', () => {
       'demo-reader',
       'demo-no-scope',
       'demo-writer-jwt',
+      'demo-discovery',
+      'demo-dpop',
     ]);
     expect(findClient(clients, 'demo-reader').scopes).toContain('customScope');
     expect(findClient(clients, 'demo-no-scope').scopes).not.toContain('customScope');

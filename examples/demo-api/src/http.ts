@@ -2,8 +2,12 @@
 export interface ApiRequest {
   method: 'GET' | 'POST';
   url: string;
-  /** Bearer access token, sent in `Authorization`. */
+  /** Access token, sent in `Authorization`. */
   token?: string | undefined;
+  /** How the token is sent: `Bearer` (default) or `DPoP` (RFC 9449, with {@link dpop}). */
+  scheme?: 'Bearer' | 'DPoP' | undefined;
+  /** The `DPoP` proof header (RFC 9449), if any. */
+  dpop?: string | undefined;
   /** JSON body. */
   body?: unknown;
 }
@@ -21,7 +25,9 @@ export interface ApiResponse {
 /** Calls the API with `fetch` and reads the whole answer. */
 export async function callApi(request: ApiRequest, fetchImpl: typeof fetch = fetch): Promise<ApiResponse> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (request.token !== undefined) headers['authorization'] = `Bearer ${request.token}`;
+  if (request.token !== undefined)
+    headers['authorization'] = `${request.scheme ?? 'Bearer'} ${request.token}`;
+  if (request.dpop !== undefined) headers['dpop'] = request.dpop;
   let body: string | undefined;
   if (request.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -33,6 +39,11 @@ export async function callApi(request: ApiRequest, fetchImpl: typeof fetch = fet
     body,
     signal: AbortSignal.timeout(10_000),
   });
+  return readApiResponse(response);
+}
+
+/** Reads a whole answer of the API (whoever sent the request). */
+export async function readApiResponse(response: Response): Promise<ApiResponse> {
   const text = await response.text();
   let parsed: unknown = text === '' ? undefined : text;
   if (text !== '' && (response.headers.get('content-type') ?? '').includes('json')) {

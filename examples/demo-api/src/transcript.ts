@@ -1,6 +1,6 @@
 import type { ClientCredentialsClient } from './client.js';
 import { apiRequestCurl } from './curl.js';
-import { type ApiRequest, type ApiResponse, callApi } from './http.js';
+import { type ApiRequest, type ApiResponse, callApi, readApiResponse } from './http.js';
 import { redact, redactAll } from './redact.js';
 
 /** What a step expects from the API. */
@@ -12,11 +12,19 @@ export interface ExpectedOutcome {
   check?: (response: ApiResponse) => string | undefined;
 }
 
+/**
+ * A request a step prepared. With `send`, another client (e.g. openid-client, which makes the DPoP
+ * proof itself) sends it, and may fill in fields (`dpop`) as it does; they are printed after it is sent.
+ */
+export interface PreparedRequest extends ApiRequest {
+  send?: () => Promise<Response>;
+}
+
 /** One step of a run: prepare a request (getting a token, printing how), send it, compare. */
 export interface StepDefinition {
   title: string;
   /** Builds the request; may print (e.g. the token request). A throw fails the step. */
-  prepare: (transcript: Transcript) => Promise<ApiRequest> | ApiRequest;
+  prepare: (transcript: Transcript) => Promise<PreparedRequest> | PreparedRequest;
   expect: ExpectedOutcome;
 }
 
@@ -136,8 +144,16 @@ export function createTranscript(options: TranscriptOptions = {}): Transcript {
       try {
         const request = await definition.prepare(transcript);
         if (request.token !== undefined) transcript.secret(request.token);
-        line(indent(`$ ${apiRequestCurl(request)}`, '  '));
-        const response = await callApi(request, options.fetch);
+        let response: ApiResponse;
+        if (request.send === undefined) {
+          line(indent(`$ ${apiRequestCurl(request)}`, '  '));
+          response = await callApi(request, options.fetch);
+        } else {
+          const sent = await request.send();
+          if (request.dpop !== undefined) transcript.secret(request.dpop);
+          line(indent(`$ ${apiRequestCurl(request)}`, '  '));
+          response = await readApiResponse(sent);
+        }
         const error = bodyError(response.body);
         line(`  ← ${response.status} ${STATUS_TEXT[response.status] ?? response.statusText}`);
         if (response.wwwAuthenticate !== undefined) line(`  WWW-Authenticate: ${response.wwwAuthenticate}`);
