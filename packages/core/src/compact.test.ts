@@ -63,6 +63,35 @@ describe('parseCompact: strict compact JWS parsing', () => {
     expect(refusal(mutate(token())).code).toBe('token_malformed');
   });
 
+  it.each([
+    ['header', 0],
+    ['payload', 1],
+    ['signature', 2],
+  ] as const)(
+    'refuses a character outside base64url in the %s segment, and names that segment',
+    (name, index) => {
+      const t = token();
+      parseCompact(t, 16_384); // the header is now one already seen: its segment text is remembered
+      for (const junk of ['+', '/', '=', ' ', '\t', '%', '\u00e9']) {
+        const segments = t.split('.');
+        segments[index] = `${segments[index]?.slice(0, 4)}${junk}${segments[index]?.slice(4)}`;
+        const error = refusal(segments.join('.'));
+        expect(error.code).toBe('token_malformed');
+        expect(error.message).toBe(`the ${name} segment is not base64url (unpadded, URL-safe alphabet)`);
+      }
+    },
+  );
+
+  it('refuses a remembered header followed by anything but two base64url segments', () => {
+    const t = token();
+    parseCompact(t, 16_384);
+    const [h, p] = t.split('.');
+    expect(refusal(`${h}.${p}`).message).toMatch(/found 2/);
+    expect(refusal(`${h}.${p}.${sig}.${sig}`).message).toMatch(/found 4/);
+    expect(refusal(`${h}..${sig}`).message).toMatch(/payload segment is empty/);
+    expect(refusal(`${h}.${p}.${sig}\n`).message).toMatch(/signature segment is not base64url/);
+  });
+
   it('refuses non-canonical base64url (a second spelling of the same bytes)', () => {
     // "QQ" decodes to "A"; "QR" decodes to "A" too, with non-zero trailing bits.
     const t = token();

@@ -96,12 +96,14 @@ export function parseCompact(token: unknown, maxLength: number): ParsedCompact {
   if (token.length > maxLength) {
     throw malformed(`the token is ${token.length} characters long, over the limit of ${maxLength}`);
   }
-  // One pass over the whole token for the common case; diagnose the exact problem only on failure.
-  if (!COMPACT_SHAPE.test(token)) throw diagnoseShape(token);
+  // One pass over the token after the header for the common case (the header segment is checked only
+  // when it is not a header already seen); diagnose the exact problem only on failure.
   const firstDot = token.indexOf('.');
+  REST_SHAPE.lastIndex = firstDot + 1;
+  if (firstDot < 1 || !REST_SHAPE.test(token)) throw diagnoseShape(token);
   const secondDot = token.indexOf('.', firstDot + 1);
 
-  const header = parseHeader(token.slice(0, firstDot));
+  const header = parseHeader(token, firstDot);
   const payload = parseJsonObject(decodeSegmentText(token.slice(firstDot + 1, secondDot), 'payload'));
   if (!payload) throw malformed('the payload is not a JSON object with distinct member names', 'payload');
 
@@ -109,8 +111,12 @@ export function parseCompact(token: unknown, maxLength: number): ParsedCompact {
   return { header, payload, signingInput: token.slice(0, secondDot), signature };
 }
 
-/** Three non-empty base64url segments, nothing else (no padding, whitespace or other characters). */
-const COMPACT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/**
+ * What follows a non-empty header segment without a dot: two more non-empty base64url segments and nothing
+ * else (no padding, whitespace or other characters). Sticky: matched from `lastIndex` (just after the first
+ * dot) to the end, so with the header's own check the token is exactly three base64url segments.
+ */
+const REST_SHAPE = /[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/y;
 
 function diagnoseShape(token: string): TokenError {
   if (token.length === 0) return malformed('the token is empty');
@@ -133,14 +139,18 @@ function diagnoseShape(token: string): TokenError {
 /**
  * Headers repeat: every token from one issuer key carries the same few. Parsed, checked and frozen headers
  * are kept by their exact segment text, in a small map that is simply emptied when full, so a flood of
- * distinct headers costs the flooder, not memory.
+ * distinct headers costs the flooder, not memory. Only a segment that passed every check is kept, so a
+ * segment found here is known to be base64url.
  */
 const headerCache = new Map<string, Record<string, unknown>>();
 const HEADER_CACHE_SIZE = 64;
 
-function parseHeader(segment: string): Record<string, unknown> {
+/** The header of `token`, whose first dot is at `firstDot` (> 0). */
+function parseHeader(token: string, firstDot: number): Record<string, unknown> {
+  const segment = token.slice(0, firstDot);
   const cached = headerCache.get(segment);
   if (cached !== undefined) return cached;
+  if (!BASE64URL.test(segment)) throw diagnoseShape(token);
   const header = parseJsonObject(decodeSegmentText(segment, 'header'));
   if (!header) throw malformed('the header is not a JSON object with distinct member names', 'header');
   checkHeader(header);
