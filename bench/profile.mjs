@@ -112,10 +112,22 @@ if (args.child) {
     }
   });
   const names = [...inclusive]
-    .filter(([name]) => !['(root)', '(anonymous)', '(program)', '(idle)', 'processTicksAndRejections', 'runMicrotasks'].includes(name))
+    .filter(
+      ([name]) =>
+        ![
+          '(root)',
+          '(anonymous)',
+          '(program)',
+          '(idle)',
+          'processTicksAndRejections',
+          'runMicrotasks',
+        ].includes(name),
+    )
     .sort((a, b) => b[1] - a[1])
     .slice(0, top);
-  console.log(`\nInclusive time, µs per verification (${verifications} verifications; CPU-profiler time, inflated by the profiler):`);
+  console.log(
+    `\nInclusive time, µs per verification (${verifications} verifications; CPU-profiler time, inflated by the profiler):`,
+  );
   console.log('| incl. µs | incl. % of busy | function |');
   console.log('| ---: | ---: | --- |');
   for (const [name, us] of names) {
