@@ -228,7 +228,7 @@ describe('parseCompact: one spelling per token, whichever path parses it', () =>
   });
 
   it('gives the same verdict and message on the remembered-header path as on the first parse', () => {
-    const [h, p, s] = token({ alg: 'RS256', kid: 'second' }, { iss: 'x' }).split('.');
+    const [h = '', p = '', s = ''] = token({ alg: 'RS256', kid: 'second' }, { iss: 'x' }).split('.');
     const faults = [`${h}.${p}=.${s}`, `${h}.${p}.${s}=`, `${h}.${p.slice(0, -1)}R.${s}`, `${h}.${p}.${s} `];
     const first = faults.map((f) => refusal(f).message);
     parseCompact(`${h}.${p}.${s}`, 16_384);
