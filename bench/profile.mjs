@@ -1,5 +1,5 @@
 // CPU profile of a scopeguard distinct-token verify loop (cache off, warm JWKS, sequential awaits).
-//   node bench/profile.mjs [--alg=RS256|ES256|EdDSA] [--seconds=5] [--top=25]
+//   node bench/profile.mjs [--alg=RS256|ES256|EdDSA] [--seconds=5] [--top=25] [--threadpool=auto|never|always]
 // Re-runs itself under `node --cpu-prof`, then prints the functions with the most self time. The raw
 // .cpuprofile is kept in bench/.profiles/ (open it in Chrome DevTools → Performance).
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ const args = Object.fromEntries(
 const alg = args.alg ?? 'RS256';
 const seconds = Number(args.seconds ?? 5);
 const top = Number(args.top ?? 25);
+const threadpool = args.threadpool ?? 'auto';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 if (args.child) {
@@ -30,6 +31,7 @@ if (args.child) {
     jwksUri: issuer.jwksUri,
     algorithms: [alg],
     cache: false,
+    threadpool,
   });
   await verifier.verify(tokens[0]);
   let n = 0;
@@ -39,8 +41,9 @@ if (args.child) {
   }
   const elapsed = (performance.now() - start) / 1000;
   console.log(
-    `profiled loop: ${n} verifications in ${elapsed.toFixed(2)} s = ${Math.round(n / elapsed)} ops/s (${alg})`,
+    `profiled loop: ${n} verifications in ${elapsed.toFixed(2)} s = ${Math.round(n / elapsed)} ops/s (${alg}, threadpool ${threadpool})`,
   );
+  console.log(`VERIFICATIONS ${n}`);
   await issuer.close();
 } else {
   const dir = join(here, '.profiles');
@@ -55,9 +58,12 @@ if (args.child) {
       '--child',
       `--alg=${alg}`,
       `--seconds=${seconds}`,
+      `--threadpool=${threadpool}`,
     ],
-    { stdio: 'inherit', timeout: (seconds + 60) * 1000 },
+    { stdio: ['inherit', 'pipe', 'inherit'], timeout: (seconds + 60) * 1000 },
   );
+  process.stdout.write(run.stdout.toString().replace(/^VERIFICATIONS .*\n/m, ''));
+  const verifications = Number(/^VERIFICATIONS (\d+)/m.exec(run.stdout.toString())?.[1] ?? Number.NaN);
   if (run.status !== 0) throw new Error(`profiled child failed (${run.status ?? run.signal})`);
   const file = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
@@ -89,6 +95,43 @@ if (args.child) {
   for (const [key, us] of rows.slice(0, top)) {
     const [name, where] = key.split('\t');
     console.log(`| ${((100 * us) / busy).toFixed(1)} | ${(us / 1000).toFixed(0)} | ${name} | ${where} |`);
+  }
+  // Inclusive time: every function on a sample's stack (counted once per sample), in µs per verification.
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const inclusive = new Map();
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { functionName } = nodes.get(at).callFrame;
+      const name = functionName || '(anonymous)';
+      if (seen.has(name)) continue;
+      seen.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+    }
+  });
+  const names = [...inclusive]
+    .filter(
+      ([name]) =>
+        ![
+          '(root)',
+          '(anonymous)',
+          '(program)',
+          '(idle)',
+          'processTicksAndRejections',
+          'runMicrotasks',
+        ].includes(name),
+    )
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
+  console.log(
+    `\nInclusive time, µs per verification (${verifications} verifications; CPU-profiler time, inflated by the profiler):`,
+  );
+  console.log('| incl. µs | incl. % of busy | function |');
+  console.log('| ---: | ---: | --- |');
+  for (const [name, us] of names) {
+    console.log(`| ${(us / verifications).toFixed(2)} | ${((100 * us) / busy).toFixed(1)} | ${name} |`);
   }
   console.log(`\nprofile: ${relative(process.cwd(), file)}`);
 }

@@ -7,18 +7,35 @@ import { statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmtInt, fmtMs, fmtRatio, machine, packageVersion, table } from './lib/common.mjs';
 
-const SECTIONS = ['verify', 'http', 'fastify', 'headers', 'redis', 'keys', 'memory'];
-const argv = process.argv.slice(2);
-const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
+const SECTIONS = ['verify', 'growth', 'http', 'fastify', 'headers', 'redis', 'keys', 'memory'];
+const rawArgv = process.argv.slice(2);
+// `--baseline <ref>` is accepted as well as `--baseline=<ref>`.
+const argv = rawArgv.flatMap((a, i) =>
+  a === '--baseline' ? [`--baseline=${rawArgv[i + 1] ?? ''}`] : rawArgv[i - 1] === '--baseline' ? [] : [a],
+);
+const unknown = argv.filter(
+  (a) => a !== '--quick' && !a.startsWith('--only=') && !a.startsWith('--baseline='),
+);
 if (unknown.length > 0) {
   console.error(
-    `unknown argument(s): ${unknown.join(' ')}\nusage: node bench/run.mjs [--quick] [--only=${SECTIONS.join(',')}]`,
+    `unknown argument(s): ${unknown.join(' ')}\nusage: node bench/run.mjs [--quick] [--only=${SECTIONS.join(',')}] [--baseline=<git ref>]`,
   );
   process.exit(2);
 }
 const quick = argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice('--only='.length).split(',').filter(Boolean) : SECTIONS;
+const baselineArg = argv.find((a) => a.startsWith('--baseline='));
+const baselineRef = baselineArg?.slice('--baseline='.length);
+if (baselineArg && !baselineRef) {
+  console.error('--baseline needs a git ref (for example --baseline=309792a)');
+  process.exit(2);
+}
+// Opt-in: `--baseline=<ref>` alone runs only the baseline section; with --only, those sections too.
+const only = onlyArg
+  ? onlyArg.slice('--only='.length).split(',').filter(Boolean)
+  : baselineRef
+    ? []
+    : SECTIONS;
 const badSections = only.filter((s) => !SECTIONS.includes(s));
 if (badSections.length > 0) {
   console.error(`unknown section(s): ${badSections.join(', ')}; choose among ${SECTIONS.join(', ')}`);
@@ -43,6 +60,14 @@ const CONFIG = quick
         latencySamples: 200,
       },
       issuers: { distinctTokens: 200, runs: 2, runMs: 150, warmupMs: 50 },
+      growth: { distinctTokens: 100, runs: 2, runMs: 100, warmupMs: 50, cacheEntries: [1, 10, 100, 1000] },
+      baseline: {
+        distinctTokens: 100,
+        runs: 2,
+        runMs: 100,
+        warmupMs: 50,
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+      },
       http: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
       fastify: { distinctTokens: 100, connections: 10, seconds: 0.5, warmupSeconds: 0, rounds: 1 },
       headers: {
@@ -89,6 +114,20 @@ const CONFIG = quick
         latencySamples: 2000,
       },
       issuers: { distinctTokens: 1000, runs: 7, runMs: 400, warmupMs: 200 },
+      growth: {
+        distinctTokens: 500,
+        runs: 5,
+        runMs: 250,
+        warmupMs: 100,
+        cacheEntries: [1, 10, 100, 1000, 10_000],
+      },
+      baseline: {
+        distinctTokens: 1000,
+        runs: 7,
+        runMs: 300,
+        warmupMs: 200,
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+      },
       http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
       // Five rounds: the target (≤ 10 % CPU over no-auth) is finer than the Express section's.
       fastify: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 5 },
@@ -135,6 +174,8 @@ async function main() {
     process.exit(1);
   }
   const { concurrency, issuerCount, verifyThroughput } = await import('./sections/verify.mjs');
+  const { costGrowth } = await import('./sections/growth.mjs');
+  const { baselineCompare } = await import('./sections/baseline.mjs');
   const { httpOverhead } = await import('./sections/http.mjs');
   const { fastifyOverhead } = await import('./sections/fastify.mjs');
   const { headerCost } = await import('./sections/headers.mjs');
@@ -155,7 +196,13 @@ async function main() {
     log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   };
 
-  log(`scopeguard bench${quick ? ' (quick)' : ''}: ${only.join(', ')}`);
+  log(
+    `scopeguard bench${quick ? ' (quick)' : ''}: ${[...only, ...(baselineRef ? [`baseline ${baselineRef}`] : [])].join(', ')}`,
+  );
+  if (baselineRef) {
+    log(`baseline: core of ${baselineRef} vs this tree's core`);
+    await guard('baseline', () => baselineCompare(baselineRef, CONFIG.baseline, log));
+  }
   if (only.includes('verify')) {
     log('verify throughput');
     results.verify = [];
@@ -172,6 +219,10 @@ async function main() {
     await guard('concurrency', () => concurrency(CONFIG.concurrency, log));
     log('several issuers');
     await guard('issuers', () => issuerCount(CONFIG.issuers, log));
+  }
+  if (only.includes('growth')) {
+    log('how cost grows');
+    await guard('growth', () => costGrowth(CONFIG.growth, log));
   }
   if (only.includes('http')) {
     log('HTTP overhead');
@@ -205,7 +256,7 @@ async function main() {
   console.log(report);
   // A --quick smoke test must not overwrite the real results.
   // Only a full run replaces RESULTS.md; --quick and --only runs write beside it.
-  const partial = only.length < SECTIONS.length;
+  const partial = only.length < SECTIONS.length || baselineRef !== undefined;
   const name = quick ? 'RESULTS.quick.md' : partial ? 'RESULTS.partial.md' : 'RESULTS.md';
   const file = fileURLToPath(new URL(name, import.meta.url));
   writeFileSync(file, `${report}\n`);
@@ -229,13 +280,17 @@ function render(results, crashes) {
   const m = machine();
   const out = [];
   const targets = [];
-  const target = (name, ok, detail) => targets.push({ name, ok, detail });
+  // A target reads PASS or FAIL; NOISY when the run it reads failed its own checks after every retry (a
+  // row measured faster than a row it cannot beat), so neither verdict can be trusted. `info` targets are
+  // shown in lower case and are not part of the issue's targets.
+  const target = (name, ok, detail, { info = false, noisy = false } = {}) =>
+    targets.push({ name, ok, detail, info, noisy });
   out.push('# scopeguard benchmark results', '');
   out.push(
-    `Command: \`${quick ? 'node bench/run.mjs --quick' : 'pnpm bench'}${onlyArg && !quick ? ` -- ${onlyArg}` : ''}\``,
+    `Command: \`node bench/run.mjs${quick ? ' --quick' : ''}${onlyArg ? ` ${onlyArg}` : ''}${baselineArg ? ` ${baselineArg}` : ''}\``,
   );
   out.push(
-    `(= \`pnpm build && node bench/run.mjs${quick ? ' --quick' : ''}${onlyArg ? ` ${onlyArg}` : ''}\`), ${new Date(started).toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' — QUICK MODE: smoke test only, figures are not meaningful' : ''}.`,
+    `(after \`pnpm build\`; \`pnpm bench\` = \`pnpm build && node bench/run.mjs\`), ${new Date(started).toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' — QUICK MODE: smoke test only, figures are not meaningful' : ''}.`,
   );
   out.push('');
   out.push(
@@ -255,44 +310,79 @@ function render(results, crashes) {
   out.push('');
 
   if (results.verify?.length) {
-    out.push('## Verify throughput (single thread, sequential awaited loop, warm JWKS)', '');
+    out.push('## Verify throughput (single thread, one verification at a time, warm JWKS)', '');
     const c = CONFIG.verify;
     out.push(
-      `Median of ${c.runs} runs × ${c.runMs} ms (RS256) or ${c.otherRunMs ?? c.runMs} ms (others) per row, rows measured round-robin. Ratio = row / crypto.verify floor of the same algorithm on the same signing inputs. Distinct rows cycle through ${c.distinctTokens.toLocaleString('en-US')} distinct tokens minted by the test kit.`,
+      `${c.runs} runs × ${c.runMs} ms (RS256) or ${c.otherRunMs ?? c.runMs} ms (others) per row; within a run the rows take turns every 32 verifications (1,024 for the cache hit) in a shuffled order, each turn timed by the process's CPU time (asynchronous rows awaited one at a time; CPU time counts every thread of the process, the threadpool included). Figures over all runs. Ratio = row / the crypto.verify floor of the same algorithm on the same signing inputs, both per CPU second. Distinct rows cycle through ${c.distinctTokens.toLocaleString('en-US')} distinct tokens minted by the test kit.`,
       '',
     );
     const rows = [];
     for (const r of results.verify) {
-      for (const row of r.rows) rows.push([r.alg, row.name, fmtInt(row.opsPerSec), fmtRatio(row.ratio)]);
-      for (const name of r.skipped) rows.push([r.alg, name, 'n/a (RS256 only)', '']);
+      for (const row of r.rows)
+        rows.push([
+          r.alg,
+          row.name,
+          fmtInt(row.opsPerSec),
+          fmtRatio(row.ratio),
+          fmtInt(row.wallOpsPerSec),
+          row.samples.map(fmtInt).join(' / '),
+        ]);
+      for (const name of r.skipped) rows.push([r.alg, name, 'n/a (RS256 only)', '', '', '']);
     }
-    out.push(table(['alg', 'verifier', 'ops/s', '× floor'], rows), '');
+    out.push(
+      table(['alg', 'verifier', 'per CPU s', '× floor', 'ops/s (wall)', 'runs (per CPU s)'], rows),
+      '',
+    );
+    for (const r of results.verify) {
+      if (r.noisy.length > 0) {
+        out.push(
+          `**${r.alg}: noisy run.** After ${r.attempts} attempts, ${r.noisy.map((v) => `"${v.row}" still measured ${(v.excess * 100).toFixed(1)} % faster than "${v.floor}" (${v.why})`).join('; ')}. The ${r.alg} figures above are not trustworthy; targets that read them say NOISY.`,
+          '',
+        );
+      } else if (r.attempts > 1) {
+        out.push(
+          `${r.alg}: measured ${r.attempts} times (earlier attempts had a row faster than its floor: noisy); the figures are from the first clean attempt.`,
+          '',
+        );
+      }
+    }
     for (const r of results.verify) {
       const get = (prefix) => r.rows.find((row) => row.name.startsWith(prefix));
       const floor = get('floor');
+      const reference = get('reference');
       const distinct = r.rows.find(
         (row) => row.name.startsWith('scopeguard') && row.name.includes('distinct'),
       );
       const repeated = get('scopeguard, one repeated');
       const jose = get('jose');
-      if (!distinct || !repeated || !jose) continue;
-      const tag = r.alg === 'RS256' ? '' : ` [${r.alg}, informative]`;
-      const push =
-        r.alg === 'RS256' ? target : (name, ok, detail) => targets.push({ name, ok, detail, info: true });
-      push(
-        `verify: scopeguard distinct-token ≥ 0.85 × floor${tag}`,
-        distinct.ratio >= 0.85,
-        `${fmtRatio(distinct.ratio)} (${fmtInt(distinct.opsPerSec)} vs ${fmtInt(floor.opsPerSec)} ops/s)`,
+      if (!distinct || !repeated || !jose || !reference) continue;
+      const noisy = r.noisy.length > 0;
+      const peers = r.rows.filter(
+        (row) => row !== floor && row !== reference && !row.name.startsWith('scopeguard'),
       );
-      push(
-        `verify: scopeguard distinct-token ≥ 2.5 × jose${tag}`,
+      target(
+        `verify ${r.alg}: scopeguard distinct-token ≥ 0.93 × the check-free reference`,
+        distinct.opsPerSec / reference.opsPerSec >= 0.93,
+        `${fmtRatio(distinct.opsPerSec / reference.opsPerSec)} (${fmtInt(distinct.opsPerSec)} vs ${fmtInt(reference.opsPerSec)} per CPU s; ${fmtRatio(distinct.ratio)} vs ${fmtRatio(reference.ratio)} the floor)`,
+        { noisy },
+      );
+      target(
+        `verify ${r.alg}: scopeguard distinct-token ahead of every peer`,
+        peers.every((peer) => distinct.opsPerSec > peer.opsPerSec),
+        `${fmtInt(distinct.opsPerSec)} per CPU s vs ${peers.map((peer) => `${peer.name.split(' ')[0]} ${fmtInt(peer.opsPerSec)} (${fmtRatio(distinct.opsPerSec / peer.opsPerSec)})`).join(', ')}`,
+        { noisy },
+      );
+      target(
+        `verify ${r.alg}: scopeguard distinct-token ≥ 2.5 × jose`,
         distinct.opsPerSec / jose.opsPerSec >= 2.5,
-        `${fmtRatio(distinct.opsPerSec / jose.opsPerSec)} (${fmtInt(distinct.opsPerSec)} vs ${fmtInt(jose.opsPerSec)} ops/s)`,
+        `${fmtRatio(distinct.opsPerSec / jose.opsPerSec)}`,
+        { info: r.alg !== 'RS256', noisy },
       );
-      push(
-        `verify: scopeguard repeated-token ≥ 10 × floor${tag}`,
+      target(
+        `verify ${r.alg}: scopeguard repeated-token ≥ 10 × floor`,
         repeated.ratio >= 10,
         `${fmtRatio(repeated.ratio)}`,
+        { info: r.alg !== 'RS256', noisy },
       );
     }
   }
@@ -318,11 +408,21 @@ function render(results, crashes) {
     const conc = r.rows.find(
       (row) => row.name.startsWith('scopeguard') && row.name.includes(`${r.inflight} in flight`),
     );
+    if (r.noisy.length > 0) {
+      out.push(
+        `**Noisy run.** After ${r.attempts} attempts, ${r.noisy.map((v) => `"${v.row}" still measured ${(v.excess * 100).toFixed(1)} % faster than "${v.floor}" (${v.why})`).join('; ')}.`,
+        '',
+      );
+    }
+    const pool = r.rows.find(
+      (row) => row.name.startsWith('crypto.verify callback') && row.name.includes(`${r.inflight} in flight`),
+    );
     if (conc) {
       target(
-        `concurrency: scopeguard distinct-token with ${r.inflight} in flight ≥ 1.5 × single-thread floor`,
-        conc.ratio >= 1.5,
-        fmtRatio(conc.ratio),
+        `concurrency: scopeguard distinct-token with ${r.inflight} in flight ≥ 1.2 × single-thread floor`,
+        conc.ratio >= 1.2,
+        `${fmtRatio(conc.ratio)}${pool ? ` (crypto.verify alone in the threadpool: ${fmtRatio(pool.ratio)}; scopeguard reaches ${fmtRatio(conc.opsPerSec / pool.opsPerSec)} of it)` : ''}`,
+        { noisy: r.noisy.length > 0 },
       );
     }
   }
@@ -359,10 +459,98 @@ function render(results, crashes) {
       ),
       '',
     );
+    if (r.noisy.length > 0) {
+      out.push(
+        `**Noisy run.** After ${r.attempts} attempts, ${r.noisy.map((v) => `"${v.row}" still measured ${(v.excess * 100).toFixed(1)} % faster than "${v.floor}" (${v.why})`).join('; ')}.`,
+        '',
+      );
+    }
     target(
       'several issuers: 1, 10 and 100 trusted issuers (tokens from one, and spread) within 3 % of each other',
       r.spread <= 0.03,
       `spread ${(r.spread * 100).toFixed(1)} % between the target rows' ratios to their floor (per CPU second, without the floors: ${(r.rawSpread * 100).toFixed(1)} %; wall clock: ${(r.wallSpread * 100).toFixed(1)} %); two identical rows differed by ${(r.noise * 100).toFixed(1)} % in this run`,
+      { noisy: r.noisy.length > 0 },
+    );
+  }
+
+  if (results.baseline) {
+    const b = results.baseline;
+    const c = CONFIG.baseline;
+    out.push(`## Same-run baseline: this tree's core vs the core of ${b.subject}`, '');
+    out.push(
+      `\`node bench/run.mjs --baseline=${b.ref}\` (${b.commit}). Both cores bundled from their sources by the same esbuild, loaded side by side; the same ${fmtInt(c.distinctTokens)} distinct tokens from one test issuer per algorithm; rows interleaved every 32 verifications in a shuffled order, ${c.runs} runs × ${c.runMs} ms per row, CPU time over all runs. "control" is a second verifier of this tree's core: how far two identical rows drift in this run. Ratio = this tree ÷ baseline, verifications per CPU second (below 1: slower now). Target (issue 11): no row more than 5 % slower.`,
+      '',
+    );
+    out.push(
+      table(
+        ['alg', 'row', 'baseline µs', 'now µs', 'now ÷ baseline', 'control drift'],
+        b.rows.map((row) => [
+          row.alg,
+          row.mode,
+          row.before.cpuMicros.toFixed(2),
+          row.after.cpuMicros.toFixed(2),
+          fmtRatio(row.ratio),
+          `${(row.noise * 100).toFixed(1)} %`,
+        ]),
+      ),
+      '',
+    );
+    for (const row of b.rows) {
+      target(
+        `baseline ${row.alg}, ${row.mode}: no more than 5 % slower than ${b.ref}`,
+        row.ratio >= 0.95,
+        `${fmtRatio(row.ratio)} (${row.after.cpuMicros.toFixed(2)} vs ${row.before.cpuMicros.toFixed(2)} CPU µs per verification; control drift ${(row.noise * 100).toFixed(1)} %)`,
+      );
+    }
+  }
+
+  if (results.growth) {
+    const g = results.growth;
+    const c = CONFIG.growth;
+    out.push('## How cost grows (scopeguard, CPU time per verification)', '');
+    out.push(
+      `${c.runs} runs of ${c.runMs} ms per row, rows interleaved every 32 verifications in a shuffled order, CPU time over all runs. Tokens signed in the bench with node:crypto, keys from a loopback JWKS endpoint; RS256 and cache off for the key-set and token-size rows (${fmtInt(c.distinctTokens)} distinct tokens each), EdDSA for the cache rows (cycling through as many distinct tokens as the cache holds, as the Express rotating row does). "Flat" = the rows of a dimension within ${(g.flatWithin * 100).toFixed(0)} % of each other (5 %, or twice the gap between two identical rows in this run: ${(g.noise * 100).toFixed(1)} %).`,
+      '',
+    );
+    out.push(
+      table(
+        ['dimension', 'row', 'CPU µs per verification', 'verifications per CPU s', 'runs (per CPU s)'],
+        g.rows.map((row) => [
+          {
+            jwks: 'JWK Set size',
+            control: 'noise',
+            size: 'token size',
+            'size-reference': 'token size',
+            cache: 'cache entries',
+          }[row.group],
+          row.name,
+          row.cpuMicros.toFixed(1),
+          fmtInt(row.opsPerCpuSecond),
+          row.cpuSamples.map(fmtInt).join(' / '),
+        ]),
+      ),
+      '',
+    );
+    const verdict = (v) =>
+      v.flat
+        ? `**flat** (rows within ${(v.spread * 100).toFixed(1)} %)`
+        : `**grows**: last row ${fmtRatio(v.last)} the first (spread ${(v.spread * 100).toFixed(1)} %)`;
+    out.push(`- JWK Sets of 1, 10 and 100 keys: ${verdict(g.jwks)}.`);
+    out.push(
+      `- Tokens of ${g.tokenSizes.map((x) => fmtInt(x)).join(', ')} characters: ${g.size.flat ? verdict(g.size) : `**grows with token size**: ${g.size.perKb.toFixed(1)} µs per KB of token (the check-free reference on the same tokens: ${g.size.referencePerKb.toFixed(1)} µs per KB, so our checks add ${(g.size.perKb - g.size.referencePerKb).toFixed(1)} µs per KB)`}.`,
+    );
+    if (results.issuers) {
+      const r = results.issuers;
+      out.push(
+        `- 1, 10 and 100 trusted issuers (the several-issuers section above): ${r.spread <= 0.03 ? '**flat**' : '**not flat**'} (spread ${(r.spread * 100).toFixed(1)} % between the rows' ratios to their RSA floor).`,
+      );
+    } else {
+      out.push('- 1, 10 and 100 trusted issuers: see the several-issuers section (`--only=verify`).');
+    }
+    out.push(
+      `- Verified-token cache hit, ${c.cacheEntries.map((x) => fmtInt(x)).join(' → ')} entries: ${verdict(g.cache)}.`,
+      `- Heap per cached token: about ${fmtInt(g.bytesPerEntry)} bytes (${fmtInt(g.entries)} EdDSA tokens of ${fmtInt(g.cacheTokenLength)} characters, heap after GC with the cache vs without; the bench holds the token strings either way, so in a server, where the cache keeps the only reference, add the token's length in bytes).`,
+      '',
     );
   }
 
@@ -409,20 +597,22 @@ function render(results, crashes) {
       ),
       '',
     );
-    const same = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === 'same');
-    const rot = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === 'rotating');
-    if (same)
+    for (const mode of ['same', 'rotating']) {
+      const sg = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === mode);
+      if (!sg) continue;
+      const name = mode === 'same' ? 'same token' : `${fmtInt(r.tokens)} rotating tokens`;
       target(
-        'HTTP: scopeguard same token ≥ 0.9 × no-auth req/s',
-        same.ratio >= 0.9 && same.non2xx === 0,
-        fmtRatio(same.ratio),
+        `Express: scopeguard adds ≤ 15 µs server CPU per request over no-auth (${name})`,
+        sg.cpuOverhead <= 15 && sg.non2xx === 0,
+        `${sg.cpuOverhead >= 0 ? '+' : ''}${sg.cpuOverhead.toFixed(1)} µs (paired per round: ${sg.cpuOverheadRounds.map((x) => x.toFixed(0)).join(' / ')}; ${sg.cpuPerRequest.toFixed(0)} µs/req)`,
       );
-    if (rot)
       target(
-        'HTTP: scopeguard rotating distinct tokens ≥ 0.8 × no-auth req/s',
-        rot.ratio >= 0.8 && rot.non2xx === 0,
-        fmtRatio(rot.ratio),
+        `Express: scopeguard ${name} ≥ ${mode === 'same' ? '0.9' : '0.8'} × no-auth req/s`,
+        sg.ratio >= (mode === 'same' ? 0.9 : 0.8) && sg.non2xx === 0,
+        fmtRatio(sg.ratio),
+        { info: true },
       );
+    }
   }
 
   if (results.fastify) {
@@ -694,9 +884,17 @@ function render(results, crashes) {
 
   out.push('## Targets', '');
   if (targets.length === 0) out.push('(no target measured in this run)');
+  else {
+    const main = targets.filter((t) => !t.info);
+    const count = (f) => main.filter(f).length;
+    out.push(
+      `${count((t) => t.ok && !t.noisy)} PASS, ${count((t) => !t.ok && !t.noisy)} FAIL, ${count((t) => t.noisy)} NOISY of ${main.length} targets (lower case: informative, not targets).`,
+      '',
+    );
+  }
   for (const t of targets) {
     out.push(
-      `- ${t.info ? (t.ok ? 'pass' : 'fail') : t.ok ? '**PASS**' : '**FAIL**'} ${t.name}: ${t.detail}`,
+      `- ${t.noisy ? (t.info ? 'noisy' : '**NOISY**') : t.info ? (t.ok ? 'pass' : 'fail') : t.ok ? '**PASS**' : '**FAIL**'} ${t.name}: ${t.detail}${t.noisy ? ` (would read ${t.ok ? 'PASS' : 'FAIL'})` : ''}`,
     );
   }
   out.push('');

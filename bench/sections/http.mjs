@@ -161,6 +161,7 @@ export async function httpOverhead(config, log) {
           errors: runs.reduce((sum, run) => sum + run.errors, 0),
           rounds: runs.map((run) => Math.round(run.requestsPerSec)),
           cpuPerRequest: median(runs.map((run) => run.cpuPerRequest)),
+          cpuRounds: runs.map((run) => run.cpuPerRequest),
         });
       }
     } finally {
@@ -171,7 +172,10 @@ export async function httpOverhead(config, log) {
       row.ratio = row.requestsPerSec / base.requestsPerSec;
       row.p50Ratio = row.p50 / base.p50;
       row.p99Ratio = row.p99 / base.p99;
-      row.cpuOverhead = row.cpuPerRequest - base.cpuPerRequest;
+      // Paired per round (the app and no-auth measured in the same round), then the median over rounds:
+      // steadier than the difference of two medians when the machine's load moves between rounds.
+      row.cpuOverheadRounds = row.cpuRounds.map((cpu, round) => cpu - base.cpuRounds[round]);
+      row.cpuOverhead = median(row.cpuOverheadRounds);
       row.cpuRatio = base.cpuPerRequest / row.cpuPerRequest;
     }
     return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseCompact } from './compact.js';
 import { TokenError } from './errors.js';
 
@@ -61,6 +62,35 @@ describe('parseCompact: strict compact JWS parsing', () => {
     ['an empty header', (t: string) => t.slice(t.indexOf('.'))],
   ])('refuses %s', (_, mutate) => {
     expect(refusal(mutate(token())).code).toBe('token_malformed');
+  });
+
+  it.each([
+    ['header', 0],
+    ['payload', 1],
+    ['signature', 2],
+  ] as const)(
+    'refuses a character outside base64url in the %s segment, and names that segment',
+    (name, index) => {
+      const t = token();
+      parseCompact(t, 16_384); // the header is now one already seen: its segment text is remembered
+      for (const junk of ['+', '/', '=', ' ', '\t', '%', '\u00e9']) {
+        const segments = t.split('.');
+        segments[index] = `${segments[index]?.slice(0, 4)}${junk}${segments[index]?.slice(4)}`;
+        const error = refusal(segments.join('.'));
+        expect(error.code).toBe('token_malformed');
+        expect(error.message).toBe(`the ${name} segment is not base64url (unpadded, URL-safe alphabet)`);
+      }
+    },
+  );
+
+  it('refuses a remembered header followed by anything but two base64url segments', () => {
+    const t = token();
+    parseCompact(t, 16_384);
+    const [h, p] = t.split('.');
+    expect(refusal(`${h}.${p}`).message).toMatch(/found 2/);
+    expect(refusal(`${h}.${p}.${sig}.${sig}`).message).toMatch(/found 4/);
+    expect(refusal(`${h}..${sig}`).message).toMatch(/payload segment is empty/);
+    expect(refusal(`${h}.${p}.${sig}\n`).message).toMatch(/signature segment is not base64url/);
   });
 
   it('refuses non-canonical base64url (a second spelling of the same bytes)', () => {
@@ -162,5 +192,46 @@ describe('parseCompact: header and payload must be valid UTF-8', () => {
   it('accepts a genuine U+FFFD and other multi-byte characters', () => {
     const parsed = parseCompact(token({ alg: 'RS256' }, { sub: '\uFFFD é 😀' }), 16_384);
     expect(parsed.payload.sub).toBe('\uFFFD é 😀');
+  });
+});
+
+describe('parseCompact: one spelling per token, whichever path parses it', () => {
+  const STRICT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+  const canonical = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment;
+  const CHARACTERS = 'Aa0_-+/=. \t\n%é\u00a0\uFF21\uFFFD';
+
+  it('accepts an edited token only if it is three canonical base64url segments (header remembered or not)', () => {
+    const t = token({ alg: 'RS256', kid: 'prop' }, { iss: 'x', sub: 'y', n: 12345 });
+    parseCompact(t, 16_384); // remember the header, so the remembered-header path is taken too
+    fc.assert(
+      fc.property(
+        fc.nat({ max: t.length }),
+        fc.nat({ max: 3 }),
+        fc.constantFrom(...CHARACTERS),
+        (at, removed, character) => {
+          const edited = `${t.slice(0, at)}${character}${t.slice(at + removed)}`;
+          let accepted = true;
+          try {
+            parseCompact(edited, 16_384);
+          } catch (error) {
+            expect(error).toBeInstanceOf(TokenError);
+            accepted = false;
+          }
+          if (accepted) {
+            expect(edited).toMatch(STRICT);
+            expect(edited.split('.').every(canonical)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives the same verdict and message on the remembered-header path as on the first parse', () => {
+    const [h = '', p = '', s = ''] = token({ alg: 'RS256', kid: 'second' }, { iss: 'x' }).split('.');
+    const faults = [`${h}.${p}=.${s}`, `${h}.${p}.${s}=`, `${h}.${p.slice(0, -1)}R.${s}`, `${h}.${p}.${s} `];
+    const first = faults.map((f) => refusal(f).message);
+    parseCompact(`${h}.${p}.${s}`, 16_384);
+    expect(faults.map((f) => refusal(f).message)).toEqual(first);
   });
 });

@@ -80,6 +80,21 @@ describe('createVerifier: accepting good tokens', () => {
     expect(Object.isFrozen(result.scopes)).toBe(true);
   });
 
+  it('freezes every member of the result in depth: nested claims, scopes read from "scope", header, expiresAt', async () => {
+    const result = await createVerifier(options()).verify(
+      await issuer.mint({ scp: undefined, scope: 'a b', ext: { roles: ['admin'], team: { id: 7 } } }),
+    );
+    const ext = result.claims['ext'] as { roles: string[]; team: { id: number } };
+    for (const part of [result, result.claims, ext, ext.roles, ext.team, result.scopes, result.header]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(Object.isFrozen(result.expiresAt)).toBe(true);
+    expect(result.scopes).toEqual(['a', 'b']);
+    expect(() => {
+      (result.scopes as string[]).push('admin');
+    }).toThrow(TypeError);
+  });
+
   it('discovers the JWKS through RFC 8414 metadata when jwksUri is absent, once', async () => {
     const own = await createTestIssuer();
     try {

@@ -180,13 +180,15 @@ function build(shared: ResolvedShared, router: IssuerRouter, described: Describe
     }
     const policy = issuer.settings.claims;
     const checked = checkClaims(parsed.header, parsed.payload, policy, now());
-    const result: VerifiedToken = deepFreeze({
-      claims: checked.claims,
-      header: parsed.header as JwsHeader,
-      scopes: checked.scopes,
+    // Frozen in depth, member by member (the same outcome as deepFreeze of the whole result, without
+    // walking its top level): the claims and scopes may be shared by every request that presents the token.
+    const result: VerifiedToken = Object.freeze({
+      claims: deepFreeze(checked.claims),
+      header: deepFreeze(parsed.header as JwsHeader),
+      scopes: deepFreeze(checked.scopes),
       clientId: checked.clientId,
       subject: checked.subject,
-      expiresAt: new Date(checked.claims.exp * 1000),
+      expiresAt: Object.freeze(new Date(checked.claims.exp * 1000)),
       issuer: issuer.issuer,
     });
     if (cache) {
