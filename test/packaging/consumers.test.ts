@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -434,7 +442,7 @@ describe.concurrent("registry users' projects", () => {
     }
 
     it.for(README_SNIPPETS.map((snippet, index) => ({ ...snippet, index })))(
-      '$readme "$name" typechecks, then answers 401 without a token, 403 without the scope and 200 with it',
+      '$readme $name typechecks, then answers 401 without a token, 403 without the scope and 200 with it',
       async (snippet, { expect }) => {
         const file = files[snippet.index] as string;
         const diagnostics = await compileSnippets();

@@ -29,6 +29,7 @@ export const SNIPPET_ENV = {
 export const README_SNIPPETS: readonly ReadmeSnippet[] = [
   { readme: 'README.md', name: 'env-quick-start', kind: 'server', env: SNIPPET_ENV },
   { readme: 'README.md', name: 'quick-start', kind: 'server' },
+  { readme: 'README.md', name: 'fail-at-startup', kind: 'server' },
   { readme: 'packages/express/README.md', name: 'quick-start', kind: 'server' },
   { readme: 'packages/fastify/README.md', name: 'quick-start', kind: 'server' },
   { readme: 'packages/koa/README.md', name: 'quick-start', kind: 'server' },
