@@ -82,9 +82,20 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function node(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return run(process.execPath, args, { cwd: options.cwd ?? project, env: cleanEnv(options.env) });
+function node(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  return run(process.execPath, args, {
+    cwd: options.cwd ?? project,
+    env: cleanEnv(options.env),
+    timeout: options.timeout ?? 120_000,
+  });
 }
+
+/**
+ * Time allowed to one `tsc` run and to a test that runs one. A whole-program check with
+ * `skipLibCheck: false` takes 100–130 s on the shared 2-core machine while the other consumers run, so
+ * it gets more than the default; a kill at this limit is a hang, not a verdict.
+ */
+const TSC_TIMEOUT = 270_000;
 
 function write(file: string, text: string, base = project): string {
   const path = join(base, file);
@@ -271,7 +282,7 @@ describe.concurrent("registry users' projects", () => {
   });
 
   describe.concurrent('the packed packages from TypeScript, with skipLibCheck: false', {
-    timeout: 180_000,
+    timeout: TSC_TIMEOUT + 30_000,
   }, () => {
     // skipLibCheck: false checks every declaration file, ours included; skipDefaultLibCheck only skips
     // TypeScript's own lib.*.d.ts (a third of the time, and never where an error of ours could be).
@@ -308,7 +319,7 @@ describe.concurrent("registry users' projects", () => {
           files: [`typescript/${file}`],
         }),
       );
-      const result = await node([workspaceBin('typescript/bin/tsc'), '-p', config]);
+      const result = await node([workspaceBin('typescript/bin/tsc'), '-p', config], { timeout: TSC_TIMEOUT });
       return `${result.stdout}${result.stderr}${result.status === 0 ? '' : `(exit ${result.status})`}`;
     }
 
@@ -411,7 +422,9 @@ describe.concurrent("registry users' projects", () => {
     });
   });
 
-  describe.concurrent('README snippets, as written, from the packed tarballs', { timeout: 180_000 }, () => {
+  describe.concurrent('README snippets, as written, from the packed tarballs', {
+    timeout: TSC_TIMEOUT + 30_000,
+  }, () => {
     // Each snippet is copied byte for byte from its README into the project, compiled there with the
     // workspace's TypeScript against the published .d.ts (one tsc run for all, started by the first test),
     // and run under snippet-harness.mjs: the issuer the snippet names is served in-process and its port
@@ -435,7 +448,9 @@ describe.concurrent("registry users' projects", () => {
           outDir: 'snippets-out',
         };
         write('tsconfig.snippets.json', JSON.stringify({ compilerOptions, files }));
-        const result = await node([workspaceBin('typescript/bin/tsc'), '-p', 'tsconfig.snippets.json']);
+        const result = await node([workspaceBin('typescript/bin/tsc'), '-p', 'tsconfig.snippets.json'], {
+          timeout: TSC_TIMEOUT,
+        });
         return `${result.stdout}${result.stderr}`;
       })();
       return compiled;
