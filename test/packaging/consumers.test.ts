@@ -1,7 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { README_SNIPPETS, readmeSnippet, SNIPPET_DEPENDENCIES, snippetFile } from './readme-snippets.js';
 import {
   assertBuilt,
   installConsumer,
@@ -73,9 +82,20 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function node(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return run(process.execPath, args, { cwd: options.cwd ?? project, env: cleanEnv(options.env) });
+function node(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  return run(process.execPath, args, {
+    cwd: options.cwd ?? project,
+    env: cleanEnv(options.env),
+    timeout: options.timeout ?? 120_000,
+  });
 }
+
+/**
+ * Time allowed to one `tsc` run and to a test that runs one. A whole-program check with
+ * `skipLibCheck: false` takes 100–130 s on the shared 2-core machine while the other consumers run, so
+ * it gets more than the default; a kill at this limit is a hang, not a verdict.
+ */
+const TSC_TIMEOUT = 270_000;
 
 function write(file: string, text: string, base = project): string {
   const path = join(base, file);
@@ -105,6 +125,13 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** The version the workspace installed of `name` (the project then installs it from npm's cache). */
+function pinnedWorkspaceVersion(name: string): string {
+  const version = workspaceVersion(name);
+  if (version === undefined) throw new Error(`${name} is not installed in the workspace`);
+  return version;
+}
+
 beforeAll(async () => {
   assertBuilt();
   work = mkdtempSync(join(tmpdir(), 'scopeguard-consumer-'));
@@ -128,6 +155,8 @@ beforeAll(async () => {
       // top, it wins that import and @types/koa fails to typecheck under skipLibCheck: false (a clash of two
       // third-party packages, not of ours). Koa's own content-disposition 1.0 at the top keeps it apart.
       'content-disposition': '1.0.1',
+      // What the README snippets import besides the frameworks (@koa/router, @hono/node-server, Nest's platform).
+      ...Object.fromEntries(SNIPPET_DEPENDENCIES.map((name) => [name, pinnedWorkspaceVersion(name)])),
     }),
     // npm refuses (ERESOLVE) an express outside the peer range, so this install is itself a check.
     installConsumer(express4Project, tarballs, {
@@ -253,7 +282,7 @@ describe.concurrent("registry users' projects", () => {
   });
 
   describe.concurrent('the packed packages from TypeScript, with skipLibCheck: false', {
-    timeout: 180_000,
+    timeout: TSC_TIMEOUT + 30_000,
   }, () => {
     // skipLibCheck: false checks every declaration file, ours included; skipDefaultLibCheck only skips
     // TypeScript's own lib.*.d.ts (a third of the time, and never where an error of ours could be).
@@ -290,7 +319,7 @@ describe.concurrent("registry users' projects", () => {
           files: [`typescript/${file}`],
         }),
       );
-      const result = await node([workspaceBin('typescript/bin/tsc'), '-p', config]);
+      const result = await node([workspaceBin('typescript/bin/tsc'), '-p', config], { timeout: TSC_TIMEOUT });
       return `${result.stdout}${result.stderr}${result.status === 0 ? '' : `(exit ${result.status})`}`;
     }
 
@@ -391,6 +420,68 @@ describe.concurrent("registry users' projects", () => {
       expect(result.stdout + result.stderr).toMatch(new RegExp(`Tests\\s+${total} passed \\(${total}\\)`));
       expect(result.status).toBe(0);
     });
+  });
+
+  describe.concurrent('README snippets, as written, from the packed tarballs', {
+    timeout: TSC_TIMEOUT + 30_000,
+  }, () => {
+    // Each snippet is copied byte for byte from its README into the project, compiled there with the
+    // workspace's TypeScript against the published .d.ts (one tsc run for all, started by the first test),
+    // and run under snippet-harness.mjs: the issuer the snippet names is served in-process and its port
+    // moved to 0 (see that file). Nothing in the snippet's text is changed.
+    const files = README_SNIPPETS.map((snippet) => `snippets/${snippetFile(snippet)}.mts`);
+    let compiled: Promise<string> | undefined;
+    function compileSnippets(): Promise<string> {
+      compiled ??= (async () => {
+        for (const [index, snippet] of README_SNIPPETS.entries()) {
+          write(files[index] as string, readmeSnippet(snippet.readme, snippet.name));
+        }
+        copyFileSync(join(import.meta.dirname, 'snippet-harness.mjs'), join(project, 'snippet-harness.mjs'));
+        const compilerOptions = {
+          module: 'nodenext',
+          target: 'ES2022',
+          strict: true,
+          experimentalDecorators: true, // as any Nest project (no emitDecoratorMetadata needed)
+          skipLibCheck: true, // the declarations are checked with skipLibCheck: false above
+          types: ['node'],
+          rootDir: 'snippets',
+          outDir: 'snippets-out',
+        };
+        write('tsconfig.snippets.json', JSON.stringify({ compilerOptions, files }));
+        const result = await node([workspaceBin('typescript/bin/tsc'), '-p', 'tsconfig.snippets.json'], {
+          timeout: TSC_TIMEOUT,
+        });
+        return `${result.stdout}${result.stderr}`;
+      })();
+      return compiled;
+    }
+
+    it.for(README_SNIPPETS.map((snippet, index) => ({ ...snippet, index })))(
+      '$readme $name typechecks, then answers 401 without a token, 403 without the scope and 200 with it',
+      async (snippet, { expect }) => {
+        const file = files[snippet.index] as string;
+        const diagnostics = await compileSnippets();
+        // tsc prints one "file(line,col): error" line per problem; only this snippet's concern this test.
+        expect(diagnostics.split('\n').filter((line) => line.startsWith(file))).toEqual([]);
+        const out = `snippets-out/${snippetFile(snippet)}.mjs`;
+        const env = { SNIPPET_PATH: '/api/messages', ...snippet.env };
+        const result =
+          snippet.kind === 'route-handler'
+            ? await node(['snippet-harness.mjs'], { env: { ...env, SNIPPET_ROUTE_HANDLER: out } })
+            : await node(['--import', './snippet-harness.mjs', out], { env });
+        const line = result.stdout.split('\n').find((text) => text.startsWith('SNIPPET_RESULT '));
+        expect(line, `no result (exit ${result.status}):\n${result.stdout}${result.stderr}`).toBeDefined();
+        const answers = JSON.parse((line as string).slice('SNIPPET_RESULT '.length));
+        expect(answers.none).toMatchObject({ status: 401, challenge: 'Bearer realm="api"' });
+        expect(answers.otherScope).toMatchObject({
+          status: 403,
+          challenge: expect.stringContaining('error="insufficient_scope"'),
+        });
+        expect(answers.good.status).toBe(200);
+        expect(JSON.parse(answers.good.body)).toMatchObject({ client: 'svc' });
+        expect(result.status).toBe(0);
+      },
+    );
   });
 
   describe.concurrent('@scopeguard/express on the oldest Express 4 its peer range claims', {
