@@ -4,7 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as core from '@scopeguard/core';
+import * as scopeguardExpress from '@scopeguard/express';
 import * as testing from '@scopeguard/testing';
+import express from 'express';
 import { describe, expect, it } from 'vitest';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -12,6 +14,8 @@ const MODULES: Record<string, unknown> = {
   'node:assert/strict': assert,
   '@scopeguard/core': core,
   '@scopeguard/testing': testing,
+  '@scopeguard/express': scopeguardExpress,
+  express,
 };
 
 /** The snippet named `name`: the code of the ```ts block that follows its marker comment. */
@@ -50,6 +54,12 @@ describe('README: createVerifier snippets run as written', () => {
   it.each(['several-issuers', 'dynamic-tenants', 'resource'])('%s', async (name) => {
     const code = snippet(name);
     expect(code).toContain("from '@scopeguard/core'");
+    await run(code);
+  });
+
+  it('resource-metadata (RFC 9728, through the Express adapter on loopback)', async () => {
+    const code = snippet('resource-metadata');
+    expect(code).toContain("from '@scopeguard/express'");
     await run(code);
   });
 });
