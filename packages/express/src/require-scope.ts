@@ -6,7 +6,7 @@ import {
   envVerifierSource,
   markScopeRule,
   type ResolvedSettings,
-  resolveSettings,
+  scopeSettings,
   type ScopeRule,
   scopeRuleFromArguments,
 } from '@scopeguard/http';
@@ -43,29 +43,11 @@ function missingAuthenticate(): ConfigError {
 }
 
 function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): Middleware {
-  const explicit: AdapterOptions = {
-    realm: options.realm,
-    errorBody: options.errorBody,
-    allowQueryToken: options.allowQueryToken,
-    allowBodyToken: options.allowBodyToken,
-    retryAfter: options.retryAfter,
-    exposeErrorDetails: options.exposeErrorDetails,
-  };
-  const own = resolveSettings({ ...explicit, optional: false });
+  const scoped = scopeSettings<ScopeguardRequest>(options);
+  const own = scoped.own;
   // Read at creation only when SCOPEGUARD_* is already set (then validated now); otherwise at the first
   // request that needs it, so `import app` before `dotenv.config()` works.
   const env = envVerifierSource({ unconfigured: missingAuthenticate });
-  const overrides = Object.values(explicit).some((value) => value !== undefined);
-  // This middleware's options over the settings of the authenticate() that ran, remembered for the last one seen.
-  let base: ResolvedSettings<ScopeguardRequest> | undefined;
-  let merged: ResolvedSettings<ScopeguardRequest> = own;
-  const withOverrides = (settings: ResolvedSettings<ScopeguardRequest>) => {
-    if (settings !== base) {
-      merged = resolveSettings(explicit, settings);
-      base = settings;
-    }
-    return merged;
-  };
 
   const check = (
     auth: AuthInfo | undefined,
@@ -86,7 +68,7 @@ function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): M
       if (state !== undefined) {
         // An authenticate() ran: only check req.auth, answering with its realm/error body unless this
         // middleware overrides them. req.auth is trusted only if it is the object the adapter set.
-        const settings = overrides ? withOverrides(state.settings) : state.settings;
+        const settings = scoped.over(state.settings);
         const auth = state.auth !== undefined && req.auth === state.auth ? state.auth : undefined;
         check(auth, settings, req, res, next);
         return;

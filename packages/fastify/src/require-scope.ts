@@ -1,8 +1,7 @@
 import {
   envVerifierSource,
   markScopeRule,
-  type ResolvedSettings,
-  resolveSettings,
+  scopeSettings,
   type ScopeRule,
   scopeRuleFromArguments,
 } from '@scopeguard/http';
@@ -32,31 +31,13 @@ export interface RequireScopeOptions extends Omit<AdapterOptions, 'optional'> {
 }
 
 function createScopeHook(rule: ScopeRule, options: RequireScopeOptions): ScopeHook {
-  const explicit: AdapterOptions = {
-    realm: options.realm,
-    errorBody: options.errorBody,
-    allowQueryToken: options.allowQueryToken,
-    allowBodyToken: options.allowBodyToken,
-    retryAfter: options.retryAfter,
-    exposeErrorDetails: options.exposeErrorDetails,
-  };
-  const own = resolveSettings<FastifyRequest>({ ...explicit, optional: false });
+  const scoped = scopeSettings<FastifyRequest>(options);
+  const own = scoped.own;
   // Read at creation only when SCOPEGUARD_* is already set (then validated now); otherwise at the first
   // request that needs it, so `import app` before `dotenv.config()` works.
   const env = envVerifierSource({
     unconfigured: () => notConfigured("scopeguard is not registered in this route's context"),
   });
-  const overrides = Object.values(explicit).some((value) => value !== undefined);
-  // This hook's options over the settings of the plugin that authenticated, remembered for the last one seen.
-  let base: ResolvedSettings<FastifyRequest> | undefined;
-  let merged: ResolvedSettings<FastifyRequest> = own;
-  const withOverrides = (settings: ResolvedSettings<FastifyRequest>) => {
-    if (settings !== base) {
-      merged = resolveSettings(explicit, settings);
-      base = settings;
-    }
-    return merged;
-  };
 
   // Marked with its rule, so the plugin's RFC 9728 metadata can list the scopes routes require.
   return markScopeRule<ScopeHook>(function scopeguardRequireScope(request, reply, done) {
@@ -64,14 +45,7 @@ function createScopeHook(rule: ScopeRule, options: RequireScopeOptions): ScopeHo
     if (settings !== undefined) {
       // The plugin authenticated this request: only check the token it verified, answering with its
       // realm and error body unless this hook overrides them.
-      checkScopes(
-        rule,
-        verifiedAuth(request),
-        overrides ? withOverrides(settings) : settings,
-        request,
-        reply,
-        done,
-      );
+      checkScopes(rule, verifiedAuth(request), scoped.over(settings), request, reply, done);
       return;
     }
     let verifier: ReturnType<typeof env.get>;

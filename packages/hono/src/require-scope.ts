@@ -5,7 +5,7 @@ import {
   markScopeRule,
   ENV_VARIABLES,
   type ResolvedSettings,
-  resolveSettings,
+  scopeSettings,
   type ScopeRule,
   scopeRuleFromArguments,
 } from '@scopeguard/http';
@@ -41,27 +41,9 @@ function createScopeMiddleware(
   rule: ScopeRule,
   options: RequireScopeOptions,
 ): MiddlewareHandler<ScopeguardEnv> {
-  const explicit: AdapterOptions = {
-    realm: options.realm,
-    errorBody: options.errorBody,
-    allowQueryToken: options.allowQueryToken,
-    allowBodyToken: options.allowBodyToken,
-    retryAfter: options.retryAfter,
-    exposeErrorDetails: options.exposeErrorDetails,
-  };
-  const own = resolveSettings({ ...explicit, optional: false });
+  const scoped = scopeSettings<Context>(options);
+  const own = scoped.own;
   const verifierFor = contextVerifierSource(missingScopeguard);
-  const overrides = Object.values(explicit).some((value) => value !== undefined);
-  // This middleware's options over the settings of the scopeguard() that ran, remembered for the last one seen.
-  let base: ResolvedSettings<Context> | undefined;
-  let merged: ResolvedSettings<Context> = own;
-  const withOverrides = (settings: ResolvedSettings<Context>) => {
-    if (settings !== base) {
-      merged = resolveSettings(explicit, settings);
-      base = settings;
-    }
-    return merged;
-  };
 
   // Marked with its rule, so protectedResourceMetadata() can list the scopes routes require.
   return markScopeRule<MiddlewareHandler<ScopeguardEnv>>(async function scopeguardRequireScope(c, next) {
@@ -71,7 +53,7 @@ function createScopeMiddleware(
     if (state !== undefined) {
       // A scopeguard() ran: only check its token, answering with its realm and error body unless this
       // middleware overrides them. c.get('auth') is trusted only if it is the object the adapter set.
-      settings = overrides ? withOverrides(state.settings) : state.settings;
+      settings = scoped.over(state.settings);
       auth = state.auth !== undefined && c.get('auth') === state.auth ? state.auth : undefined;
     } else {
       const outcome = await authenticateContext(verifierFor(c), own, c);

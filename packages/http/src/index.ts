@@ -105,6 +105,7 @@ export {
   resolveSenderConstraints,
   type SenderConstraintSettings,
 } from './sender-options.js';
+export { type ScopeSettings, scopeSettings } from './scope-settings.js';
 export { DEFAULT_SETTINGS, HTTP_OPTION_KEYS, type ResolvedSettings, resolveSettings } from './settings.js';
 export { describeTokenError } from './token-error-description.js';
 export { configuresVerifier } from './verifier-options.js';

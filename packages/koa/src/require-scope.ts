@@ -6,7 +6,7 @@ import {
   envVerifierSource,
   markScopeRule,
   type ResolvedSettings,
-  resolveSettings,
+  scopeSettings,
   type ScopeRule,
   scopeRuleFromArguments,
 } from '@scopeguard/http';
@@ -38,29 +38,11 @@ function missingAuthenticate(): ConfigError {
 }
 
 function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): ScopeguardMiddleware {
-  const explicit: AdapterOptions = {
-    realm: options.realm,
-    errorBody: options.errorBody,
-    allowQueryToken: options.allowQueryToken,
-    allowBodyToken: options.allowBodyToken,
-    retryAfter: options.retryAfter,
-    exposeErrorDetails: options.exposeErrorDetails,
-  };
-  const own = resolveSettings({ ...explicit, optional: false });
+  const scoped = scopeSettings<Context>(options);
+  const own = scoped.own;
   // Read at creation only when SCOPEGUARD_* is already set (then validated now); otherwise at the first
   // request that needs it, so `import app` before `dotenv.config()` works.
   const env = envVerifierSource({ unconfigured: missingAuthenticate });
-  const overrides = Object.values(explicit).some((value) => value !== undefined);
-  // This middleware's options over the settings of the authenticate() that ran, remembered for the last one seen.
-  let base: ResolvedSettings<Context> | undefined;
-  let merged: ResolvedSettings<Context> = own;
-  const withOverrides = (settings: ResolvedSettings<Context>) => {
-    if (settings !== base) {
-      merged = resolveSettings(explicit, settings);
-      base = settings;
-    }
-    return merged;
-  };
 
   /** True when `auth` satisfies the rule; otherwise the refusal is on `ctx`. */
   const check = (auth: AuthInfo | undefined, settings: ResolvedSettings<Context>, ctx: Context): boolean => {
@@ -77,7 +59,7 @@ function createScopeMiddleware(rule: ScopeRule, options: RequireScopeOptions): S
     if (state !== undefined) {
       // An authenticate() ran: only check ctx.state.auth, answering with its realm/error body unless this
       // middleware overrides them. ctx.state.auth is trusted only if it is the object the adapter set.
-      const settings = overrides ? withOverrides(state.settings) : state.settings;
+      const settings = scoped.over(state.settings);
       const auth = state.auth !== undefined && ctx.state.auth === state.auth ? state.auth : undefined;
       if (check(auth, settings, ctx)) await next();
       return;
