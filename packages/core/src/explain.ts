@@ -412,6 +412,8 @@ async function explainOne(
     ...verifierOptions,
     cache: false,
     now: () => checkedAt,
+    // The report says what is wrong; a SCOPEGUARD_CONFIG process warning would say it twice.
+    warnings: verifierOptions.warnings ?? false,
     onEvent: (event) => {
       events.push(event);
       verifierOptions.onEvent?.(event);

@@ -86,6 +86,23 @@ describe('inspectIssuer', () => {
     expect(report.error?.code).toBe('jwks_unavailable');
   });
 
+  it('reports a misconfiguration in its result only, without a SCOPEGUARD_CONFIG process warning besides', async () => {
+    const issuer = await start();
+    const warned: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'SCOPEGUARD_CONFIG') warned.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const report = await inspectIssuer(options(issuer, { issuer: `${issuer.issuer}/` }));
+      expect(report.problem).toBe('configuration');
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warned).toEqual([]);
+  });
+
   it('explains an issuer that publishes only ES256 keys to an RS256-only verifier', async () => {
     const issuer = await start({ algorithm: 'ES256', kid: 'e1' });
     const report = await inspectIssuer(options(issuer));

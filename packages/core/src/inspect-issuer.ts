@@ -256,6 +256,8 @@ export async function inspectIssuer(
     ...options,
     cache: false,
     fetch: recordingFetch,
+    // The report says what is wrong; a SCOPEGUARD_CONFIG process warning would say it twice.
+    warnings: options.warnings ?? false,
     onEvent: (event) => {
       events.push(event);
       options.onEvent?.(event);
