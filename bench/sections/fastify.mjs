@@ -5,10 +5,9 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestIssuer } from '@scopeguard/testing';
-import autocannon from 'autocannon';
 import { median, withTimeout } from '../lib/common.mjs';
 import { mintDistinct } from '../lib/tokens.mjs';
-import { stopServer, usage } from './http.mjs';
+import { measureRounds, status, stopServer } from './http.mjs';
 
 const SERVER = fileURLToPath(new URL('../fastify-server.mjs', import.meta.url));
 
@@ -31,32 +30,6 @@ function startServer(variant, issuer, maxMs) {
   return { child, ready: withTimeout(ready, 15_000, `starting fastify-server ${variant}`) };
 }
 
-function cannon(url, { tokens, connections, seconds }) {
-  const options = { url, connections, duration: seconds, timeout: 10 };
-  if (tokens.length === 1) {
-    options.headers = { authorization: `Bearer ${tokens[0]}` };
-  } else {
-    let next = 0;
-    options.requests = [
-      {
-        method: 'GET',
-        path: '/api',
-        setupRequest: (request) => ({
-          ...request,
-          headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
-        }),
-      },
-    ];
-  }
-  return withTimeout(autocannon(options), (seconds + 20) * 1000, `autocannon ${url}`);
-}
-
-async function status(url, token) {
-  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  await response.arrayBuffer();
-  return response.status;
-}
-
 export async function fastifyOverhead(config, log) {
   const issuer = await createTestIssuer({ algorithm: 'RS256' });
   try {
@@ -69,7 +42,6 @@ export async function fastifyOverhead(config, log) {
     const maxMs =
       (FASTIFY_VARIANTS.length * 2 * (rounds * config.seconds + config.warmupSeconds + 5) + 30) * 1000;
     const servers = FASTIFY_VARIANTS.map(([variant]) => startServer(variant, issuer, maxMs));
-    const samples = new Map();
     const results = [];
     try {
       const ports = await Promise.all(servers.map((server) => server.ready));
@@ -91,58 +63,7 @@ export async function fastifyOverhead(config, log) {
           rows.push({ variant, label, mode, modeLabel, url, modeTokens, child: servers[index].child });
         }
       }
-      if (config.warmupSeconds > 0) {
-        log(`  warm-up: ${rows.length} runs × ${config.warmupSeconds} s`);
-        for (const row of rows) {
-          await cannon(row.url, {
-            tokens: row.modeTokens,
-            connections: config.connections,
-            seconds: config.warmupSeconds,
-          });
-        }
-      }
-      for (let round = 0; round < rounds; round++) {
-        log(`  round ${round + 1} of ${rounds}: ${rows.length} runs × ${config.seconds} s`);
-        for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
-          const before = await usage(row.child);
-          const r = await cannon(row.url, {
-            tokens: row.modeTokens,
-            connections: config.connections,
-            seconds: config.seconds,
-          });
-          const after = await usage(row.child);
-          const key = `${row.variant}/${row.mode}`;
-          if (!samples.has(key)) samples.set(key, []);
-          samples.get(key).push({
-            requestsPerSec: r.requests.total / r.duration,
-            p50: r.latency.p50,
-            p99: r.latency.p99,
-            total: r.requests.total,
-            non2xx: r.non2xx,
-            errors: r.errors + r.timeouts,
-            cpuPerRequest: (after.cpu - before.cpu) / Math.max(1, after.served - before.served),
-          });
-        }
-      }
-      for (const { variant, label, mode, modeLabel } of rows) {
-        const runs = samples.get(`${variant}/${mode}`);
-        const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-        const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-        results.push({
-          variant,
-          label,
-          mode,
-          modeLabel,
-          ...middle,
-          // Counted over every round: a single refused request anywhere shows.
-          total: runs.reduce((sum, run) => sum + run.total, 0),
-          non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-          errors: runs.reduce((sum, run) => sum + run.errors, 0),
-          rounds: runs.map((run) => Math.round(run.requestsPerSec)),
-          cpuRounds: runs.map((run) => run.cpuPerRequest),
-          cpuPerRequest: median(runs.map((run) => run.cpuPerRequest)),
-        });
-      }
+      results.push(...(await measureRounds(rows, config, log, { alternate: true })));
     } finally {
       await Promise.all(servers.map((server) => stopServer(server.child)));
     }

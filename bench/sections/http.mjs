@@ -56,7 +56,8 @@ export function usage(child) {
   return withTimeout(answer, 5000, 'server usage');
 }
 
-function cannon(url, { tokens, connections, seconds }) {
+/** One autocannon run at `url`: one token as a fixed header, or several taken in turn. */
+export function cannon(url, { tokens, connections, seconds }) {
   const options = { url, connections, duration: seconds, timeout: 10 };
   if (tokens.length === 1) {
     options.headers = { authorization: `Bearer ${tokens[0]}` };
@@ -76,10 +77,76 @@ function cannon(url, { tokens, connections, seconds }) {
   return withTimeout(autocannon(options), (seconds + 20) * 1000, `autocannon ${url}`);
 }
 
-async function status(url, token) {
+/** The status of one GET of `url`, with `token` as a Bearer token when given. */
+export async function status(url, token) {
   const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   await response.arrayBuffer();
   return response.status;
+}
+
+/**
+ * Measures `rows` (`{ variant, label, mode, modeLabel, url, modeTokens, child }`) round-robin: a warm-up
+ * run of each, then `config.rounds` rounds of one autocannon run per row (in reverse order on odd rounds
+ * with `alternate`), reading the server's CPU time around each run. Returns one result per row: its
+ * median round by req/s, totals over every round, the median CPU per request and each round's figures.
+ */
+export async function measureRounds(rows, config, log, { alternate = false } = {}) {
+  const rounds = config.rounds ?? 1;
+  const samples = new Map();
+  const results = [];
+  if (config.warmupSeconds > 0) {
+    log(`  warm-up: ${rows.length} runs × ${config.warmupSeconds} s`);
+    for (const row of rows) {
+      await cannon(row.url, {
+        tokens: row.modeTokens,
+        connections: config.connections,
+        seconds: config.warmupSeconds,
+      });
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    log(`  round ${round + 1} of ${rounds}: ${rows.length} runs × ${config.seconds} s`);
+    for (const row of alternate && round % 2 === 1 ? [...rows].reverse() : rows) {
+      const before = await usage(row.child);
+      const r = await cannon(row.url, {
+        tokens: row.modeTokens,
+        connections: config.connections,
+        seconds: config.seconds,
+      });
+      const after = await usage(row.child);
+      const key = `${row.variant}/${row.mode}`;
+      if (!samples.has(key)) samples.set(key, []);
+      samples.get(key).push({
+        requestsPerSec: r.requests.total / r.duration,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        total: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+        cpuPerRequest: (after.cpu - before.cpu) / Math.max(1, after.served - before.served),
+      });
+    }
+  }
+  for (const { variant, label, mode, modeLabel } of rows) {
+    const runs = samples.get(`${variant}/${mode}`);
+    const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+    results.push({
+      variant,
+      label,
+      mode,
+      modeLabel,
+      ...middle,
+      // Counted over every round: a single refused request anywhere shows.
+      total: runs.reduce((sum, run) => sum + run.total, 0),
+      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      rounds: runs.map((run) => Math.round(run.requestsPerSec)),
+      cpuPerRequest: median(runs.map((run) => run.cpuPerRequest)),
+      cpuRounds: runs.map((run) => run.cpuPerRequest),
+    });
+  }
+  return results;
 }
 
 export async function httpOverhead(config, log) {
@@ -98,7 +165,6 @@ export async function httpOverhead(config, log) {
     const maxMs =
       (HTTP_VARIANTS.length * 2 * (rounds * config.seconds + config.warmupSeconds + 5) + 30) * 1000;
     const servers = HTTP_VARIANTS.map(([variant]) => startServer(variant, issuer, maxMs));
-    const samples = new Map();
     try {
       const ports = await Promise.all(servers.map((server) => server.ready));
       const rows = [];
@@ -112,58 +178,7 @@ export async function httpOverhead(config, log) {
         for (const [mode, modeLabel, modeTokens] of modes)
           rows.push({ variant, label, mode, modeLabel, url, modeTokens, child: servers[index].child });
       }
-      if (config.warmupSeconds > 0) {
-        log(`  warm-up: ${rows.length} runs × ${config.warmupSeconds} s`);
-        for (const row of rows) {
-          await cannon(row.url, {
-            tokens: row.modeTokens,
-            connections: config.connections,
-            seconds: config.warmupSeconds,
-          });
-        }
-      }
-      for (let round = 0; round < rounds; round++) {
-        log(`  round ${round + 1} of ${rounds}: ${rows.length} runs × ${config.seconds} s`);
-        for (const row of rows) {
-          const before = await usage(row.child);
-          const r = await cannon(row.url, {
-            tokens: row.modeTokens,
-            connections: config.connections,
-            seconds: config.seconds,
-          });
-          const after = await usage(row.child);
-          const key = `${row.variant}/${row.mode}`;
-          if (!samples.has(key)) samples.set(key, []);
-          samples.get(key).push({
-            requestsPerSec: r.requests.total / r.duration,
-            p50: r.latency.p50,
-            p99: r.latency.p99,
-            total: r.requests.total,
-            non2xx: r.non2xx,
-            errors: r.errors + r.timeouts,
-            cpuPerRequest: (after.cpu - before.cpu) / Math.max(1, after.served - before.served),
-          });
-        }
-      }
-      for (const { variant, label, mode, modeLabel } of rows) {
-        const runs = samples.get(`${variant}/${mode}`);
-        const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-        const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-        results.push({
-          variant,
-          label,
-          mode,
-          modeLabel,
-          ...middle,
-          // Counted over every round: a single refused request anywhere shows.
-          total: runs.reduce((sum, run) => sum + run.total, 0),
-          non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-          errors: runs.reduce((sum, run) => sum + run.errors, 0),
-          rounds: runs.map((run) => Math.round(run.requestsPerSec)),
-          cpuPerRequest: median(runs.map((run) => run.cpuPerRequest)),
-          cpuRounds: runs.map((run) => run.cpuPerRequest),
-        });
-      }
+      results.push(...(await measureRounds(rows, config, log)));
     } finally {
       await Promise.all(servers.map((server) => stopServer(server.child)));
     }
