@@ -198,7 +198,9 @@ describe('parseCompact: header and payload must be valid UTF-8', () => {
 describe('parseCompact: one spelling per token, whichever path parses it', () => {
   const STRICT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
   const canonical = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment;
-  const CHARACTERS = 'Aa0_-+/=. \t\n%é\u00a0\uFF21\uFFFD';
+  // U+0141 and U+4141 end in the byte of "A": a decoder that read a character by its low byte would take
+  // them for base64url.
+  const CHARACTERS = 'Aa0_-+/=. \t\n%é\u00a0\u0141\u4141\uFF21\uFFFD';
 
   it('accepts an edited token only if it is three canonical base64url segments (header remembered or not)', () => {
     const t = token({ alg: 'RS256', kid: 'prop' }, { iss: 'x', sub: 'y', n: 12345 });
@@ -225,6 +227,28 @@ describe('parseCompact: one spelling per token, whichever path parses it', () =>
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("rests on Node's base64url decoder dropping every character but the two alphabets' (U+0000 to U+00FF)", () => {
+    // The remembered-header path checks a segment by the number of bytes it decodes to: it holds only
+    // while the decoder skips (or stops at) every other character. If a Node release changes that, this
+    // fails before any malformed token could pass.
+    const kept: string[] = [];
+    for (let code = 0; code <= 0xff; code++) {
+      const character = String.fromCharCode(code);
+      if (Buffer.from(`AA${character}A`, 'base64url').length === 3) kept.push(character);
+    }
+    expect(kept.join('')).toBe('+-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz');
+  });
+
+  it('refuses, on the remembered-header path, characters above U+00FF whose low byte is base64url', () => {
+    const t = token({ alg: 'RS256', kid: 'low-byte' }, { iss: 'x' });
+    parseCompact(t, 16_384);
+    const [h, p, s] = t.split('.') as [string, string, string];
+    for (const wide of ['\u0141', '\u4141', '\u0130']) {
+      expect(refusal(`${h}.${p.slice(0, 4)}${wide}${p.slice(5)}.${s}`).code).toBe('token_malformed');
+      expect(refusal(`${h}.${p}.${s.slice(0, 4)}${wide}${s.slice(5)}`).code).toBe('token_malformed');
+    }
   });
 
   it('gives the same verdict and message on the remembered-header path as on the first parse', () => {

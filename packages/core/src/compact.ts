@@ -100,14 +100,30 @@ export function parseCompact(token: unknown, maxLength: number): ParsedCompact {
 }
 
 /**
+ * True when `segment` decoded to exactly `length` bytes and is canonical: unpadded, of a length base64url
+ * can have, with zero spare bits in its last character. Only meaningful for a segment of a token already
+ * known to be ASCII without `+` or `/` (see {@link parseCanonical}): Node's decoder skips, or stops at,
+ * every other character outside the base64url alphabet (`=`, `.`, whitespace, controls), so any such
+ * character leaves fewer bytes than the segment's length promises. `compact.test.ts` pins that behaviour
+ * of the decoder for every character from U+0000 to U+00FF.
+ */
+function decodedCanonically(segment: string, length: number): boolean {
+  const rest = segment.length % 4;
+  if (rest === 1) return false;
+  if (length !== (segment.length >> 2) * 3 + (rest === 0 ? 0 : rest - 1)) return false;
+  if (rest === 0) return true;
+  return (sextet(segment.charCodeAt(segment.length - 1)) & (rest === 2 ? 0b1111 : 0b11)) === 0;
+}
+
+/**
  * The common case, checked by construction instead of by a pass of a regular expression: a header already
- * seen (and checked) by {@link parseChecked}, and payload and signature segments that are each non-empty
- * and come back character for character when their decoded bytes are encoded again. Encoding emits only
- * the unpadded base64url alphabet, in its one canonical spelling, so a segment that survives the round
- * trip has no padding, whitespace, dot or other character and no non-zero spare bits: exactly what the
- * shape check and {@link checkSegment} require, at a fraction of the cost on long tokens. Returns
- * `undefined` for anything else (a new header, any doubt, any fault), and {@link parseChecked} then
- * parses the token again with the step-by-step checks and their exact messages.
+ * seen (and checked) by {@link parseChecked}, a token that is ASCII without `+` or `/` (the other base64
+ * alphabet, which Node's decoder also reads), and payload and signature segments that are each non-empty
+ * and decode to exactly as many bytes as their length promises, with zero spare bits. Together that is
+ * exactly what the shape check and {@link checkSegment} require (no padding, whitespace, dot or other
+ * character, one canonical spelling), at a fraction of the cost on long tokens. Returns `undefined` for
+ * anything else (a new header, any doubt, any fault), and {@link parseChecked} then parses the token again
+ * with the step-by-step checks and their exact messages.
  */
 function parseCanonical(token: string): ParsedCompact | undefined {
   const firstDot = token.indexOf('.');
@@ -119,18 +135,22 @@ function parseCanonical(token: string): ParsedCompact | undefined {
   const payloadSegment = token.slice(firstDot + 1, secondDot);
   const signatureSegment = token.slice(secondDot + 1);
   if (payloadSegment.length === 0 || signatureSegment.length === 0) return undefined;
+  // ASCII (a character above U+007F takes more than one UTF-8 byte; the decoder would read some, such as
+  // U+0141, as their low byte), and neither `+` nor `/`.
+  if (Buffer.byteLength(token, 'utf8') !== token.length) return undefined;
+  if (token.indexOf('+', firstDot) !== -1 || token.indexOf('/', firstDot) !== -1) return undefined;
 
   const most = Math.ceil((payloadSegment.length * 3) / 4);
   if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(most, scratch.length * 2));
   const length = scratch.write(payloadSegment, 0, 'base64url');
-  if (scratch.toString('base64url', 0, length) !== payloadSegment) return undefined;
+  if (!decodedCanonically(payloadSegment, length)) return undefined;
   const text = scratch.toString('utf8', 0, length);
   if (text.includes('\uFFFD') && !isUtf8(scratch.subarray(0, length))) return undefined;
   const payload = parseJsonObject(text);
   if (payload === undefined) return undefined;
 
   const signature = Buffer.from(signatureSegment, 'base64url');
-  if (signature.toString('base64url') !== signatureSegment) return undefined;
+  if (!decodedCanonically(signatureSegment, signature.length)) return undefined;
   return { header, payload, signingInput: token.slice(0, secondDot), signature };
 }
 

@@ -2,7 +2,7 @@
  * `@scopeguard/core`: a framework-free verifier for OAuth 2.0 JWT access tokens (Okta custom
  * authorization servers, RFC 9068 issuers). The whole public API is declared here.
  */
-export { createVerifier } from './verifier.js';
+export { cachedVerification, createVerifier } from './verifier.js';
 export type { CreatedVerifier } from './verifier.js';
 export { explainToken, formatDuration } from './explain.js';
 export type {

@@ -55,10 +55,14 @@ function grantedOf(source: VerifiedToken | readonly string[]): readonly string[]
 /** True when the token (or scope list) satisfies the requirement. An empty requirement is satisfied. */
 export function hasScopes(source: VerifiedToken | readonly string[], requirement: ScopeRequirement): boolean {
   const granted = grantedOf(source);
-  const allOf = requirement.allOf ?? [];
-  const anyOf = requirement.anyOf ?? [];
-  if (!allOf.every((s) => granted.includes(s))) return false;
-  return anyOf.length === 0 || anyOf.some((s) => granted.includes(s));
+  const { allOf, anyOf } = requirement;
+  // Plain loops: this runs on every request that passes a scope rule.
+  if (allOf !== undefined) {
+    for (let i = 0; i < allOf.length; i++) if (!granted.includes(allOf[i] as string)) return false;
+  }
+  if (anyOf === undefined || anyOf.length === 0) return true;
+  for (let i = 0; i < anyOf.length; i++) if (granted.includes(anyOf[i] as string)) return true;
+  return false;
 }
 
 /**

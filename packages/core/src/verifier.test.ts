@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, TokenError, type TokenErrorCode } from './errors.js';
 import { DIAGNOSTICS_CHANNEL, type ScopeguardEvent } from './events.js';
 import type { VerifierOptions } from './types.js';
-import { createVerifier } from './verifier.js';
+import { cachedVerification, createVerifier } from './verifier.js';
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -421,5 +421,50 @@ describe('createVerifier: observability never leaks a token', () => {
       }),
     );
     await expect(verifier.verify(await issuer.mint())).resolves.toBeDefined();
+  });
+});
+
+describe('cachedVerification: the synchronous cache lookup adapters use for a repeated token', () => {
+  it('gives what verify gave, for exactly the string verify accepted, and nothing before', async () => {
+    const verifier = createVerifier(options());
+    const token = await issuer.mint();
+    expect(cachedVerification(verifier, token)).toBeUndefined();
+    const verified = await verifier.verify(token);
+    expect(cachedVerification(verifier, token)).toBe(verified);
+    expect(cachedVerification(verifier, `${token} `)).toBeUndefined();
+  });
+
+  it('never answers for a verifier whose verify was replaced (a deny-list wrapper cannot be bypassed)', async () => {
+    const verifier = createVerifier(options());
+    const token = await issuer.mint();
+    await verifier.verify(token);
+    const wrapped = {
+      ...verifier,
+      verify: () => Promise.reject(new TokenError('claim_invalid', 'denied')),
+    };
+    expect(cachedVerification(wrapped, token)).toBeUndefined();
+    expect(cachedVerification({ ...verifier }, token)).toBeDefined(); // the same verify: the same answers
+  });
+
+  it('is undefined with the cache off', async () => {
+    const verifier = createVerifier(options({ cache: false }));
+    const token = await issuer.mint();
+    await verifier.verify(token);
+    expect(cachedVerification(verifier, token)).toBeUndefined();
+  });
+
+  it('re-checks a hit: past exp, or a requiredClaims predicate that changed its answer, is a miss', async () => {
+    let clock = Date.now();
+    let denied = false;
+    const verifier = createVerifier(options({ now: () => clock, requiredClaims: { sub: () => !denied } }));
+    const token = await issuer.mint({}, { expiresIn: 60 });
+    await verifier.verify(token);
+    expect(cachedVerification(verifier, token)).toBeDefined();
+    denied = true;
+    expect(cachedVerification(verifier, token)).toBeUndefined();
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'claim_invalid' });
+    denied = false;
+    clock += 120_000;
+    expect(cachedVerification(verifier, token)).toBeUndefined();
   });
 });
