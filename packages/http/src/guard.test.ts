@@ -1,4 +1,4 @@
-import { ConfigError, createVerifier, type Verifier } from '@scopeguard/core';
+import { ConfigError, createVerifier, TokenError, type Verifier } from '@scopeguard/core';
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateRequestCallback, createGuard } from './guard.js';
@@ -254,5 +254,77 @@ describe('authenticateRequestCallback', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('boom');
+  });
+});
+
+describe('a repeated token, answered from the verifier cache', () => {
+  const callback = (
+    guard: ReturnType<typeof guardFor>,
+    req: HttpRequest,
+  ): { outcome: AuthOutcome | undefined; settled: Promise<AuthOutcome> } => {
+    let outcome: AuthOutcome | undefined;
+    const settled = new Promise<AuthOutcome>((resolve, reject) =>
+      authenticateRequestCallback(
+        guard.verifier,
+        guard.settings,
+        req,
+        { id: 'r' },
+        (o) => {
+          outcome = o;
+          resolve(o);
+        },
+        reject,
+      ),
+    );
+    return { outcome, settled };
+  };
+
+  it('grants it at once, with the same auth as the first time', async () => {
+    const guard = guardFor();
+    const token = await issuer.mint({}, { scopes: ['a'] });
+    const first = callback(guard, request(`Bearer ${token}`));
+    expect(first.outcome).toBeUndefined(); // verified later, asynchronously
+    const granted = await first.settled;
+    const again = callback(guard, request(`Bearer ${token}`));
+    expect(again.outcome).toEqual(granted); // synchronously: no second verification
+  });
+
+  it('still consults a verifier whose verify was replaced (a deny-list cannot be bypassed)', async () => {
+    const base = guardFor().verifier;
+    const token = await issuer.mint();
+    await base.verify(token);
+    const denied = new Set([token]);
+    const verifier: Verifier = {
+      ...base,
+      verify: (t) =>
+        denied.has(t) ? Promise.reject(new TokenError('claim_invalid', 'on the deny-list')) : base.verify(t),
+    };
+    const outcome = await createGuard({ verifier }).authenticate(request(`Bearer ${token}`), null);
+    expect(refused(outcome).answer.status).toBe(401);
+  });
+
+  it('still answers 400 for two Authorization headers (issue 11, F5)', async () => {
+    const guard = guardFor();
+    const token = await issuer.mint();
+    await guard.authenticate(request(`Bearer ${token}`), { id: 'r' });
+    const twice = await guard.authenticate(request([`Bearer ${token}`, `Bearer ${token}`]), { id: 'r' });
+    expect(refused(twice).answer.status).toBe(400);
+  });
+
+  it('still answers 400 for a token sent in the header and the query', async () => {
+    const guard = guardFor({ allowQueryToken: true });
+    const token = await issuer.mint();
+    await guard.authenticate(request(`Bearer ${token}`), { id: 'r' });
+    const both: HttpRequest = { ...request(`Bearer ${token}`), target: `/orders?access_token=${token}` };
+    expect(refused(await guard.authenticate(both, { id: 'r' })).answer.status).toBe(400);
+  });
+
+  it('still refuses a DPoP-bound token sent as Bearer, the second time too', async () => {
+    const guard = guardFor();
+    const token = await issuer.mint({ cnf: { jkt: 'x'.repeat(43) } });
+    for (let i = 0; i < 2; i++) {
+      const { answer } = refused(await guard.authenticate(request(`Bearer ${token}`), { id: 'r' }));
+      expect(answer.status).toBe(401);
+    }
   });
 });
