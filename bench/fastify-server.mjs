@@ -47,6 +47,10 @@ const VARIANTS = {
   none: async (app) => {
     app.get('/api', async () => ({ ok: true }));
   },
+  // The same app again: how far two identical apps' CPU per request drift apart in one run.
+  'none-again': async (app) => {
+    app.get('/api', async () => ({ ok: true }));
+  },
   scopeguard: async (app) => {
     await app.register(scopeguard, { issuer, audience, jwksUri });
     app.get('/api', { config: { scopes: [SCOPE] } }, async () => ({ ok: true }));

@@ -59,6 +59,8 @@ function expressJwtMiddleware() {
 
 const VARIANTS = {
   none: () => [],
+  // The same app again: how far two identical apps' CPU per request drift apart in one run.
+  'none-again': () => [],
   scopeguard: () => [authenticate({ issuer, audience, jwksUri }), requireScope(SCOPE)],
   // express-oauth2-jwt-bearer's requiredScopes reads the `scope` string claim (not Okta's `scp` array):
   // the benchmark tokens carry both.

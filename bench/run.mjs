@@ -128,8 +128,9 @@ const CONFIG = quick
         warmupMs: 200,
         algorithms: ['RS256', 'ES256', 'EdDSA'],
       },
-      http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 3 },
-      // Five rounds: the target (≤ 10 % CPU over no-auth) is finer than the Express section's.
+      // Five rounds each: the server's CPU per request moves by tens of µs between runs here, and the
+      // targets (+15 µs for Express, +10 % for Fastify) are finer than that.
+      http: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 5 },
       fastify: { distinctTokens: 1000, connections: 10, seconds: 1.5, warmupSeconds: 1, rounds: 5 },
       // 16 KiB headers in-process; 16,000 characters over HTTP (Node's default limit is 16 KiB for all headers).
       headers: {
@@ -597,14 +598,27 @@ function render(results, crashes) {
       ),
       '',
     );
+    if (r.inProcess) {
+      const { same, rotating, controlMicros } = r.inProcess;
+      out.push(
+        `What the middlewares themselves cost, without HTTP (authenticate + requireScope called directly on a Node-shaped request, interleaved by CPU time, less the ${controlMicros.toFixed(2)} µs of building the request): **${same.toFixed(1)} µs** per request with the same token, **${rotating.toFixed(1)} µs** with ${fmtInt(r.tokens)} rotating tokens. The server rows above measure the whole process, whose CPU per request moves by tens of microseconds between runs here.`,
+        '',
+      );
+    }
     for (const mode of ['same', 'rotating']) {
       const sg = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === mode);
       if (!sg) continue;
       const name = mode === 'same' ? 'same token' : `${fmtInt(r.tokens)} rotating tokens`;
+      // The control (a second no-auth app) shows how far two identical apps drift apart in this run: a miss
+      // no larger than that drift cannot be told from noise, and reads NOISY.
+      const control = r.rows.find((row) => row.variant === 'none-again' && row.mode === mode);
+      const drift = control ? Math.abs(control.cpuOverhead) : 0;
+      const ok = sg.cpuOverhead <= 15 && sg.non2xx === 0;
       target(
         `Express: scopeguard adds ≤ 15 µs server CPU per request over no-auth (${name})`,
-        sg.cpuOverhead <= 15 && sg.non2xx === 0,
-        `${sg.cpuOverhead >= 0 ? '+' : ''}${sg.cpuOverhead.toFixed(1)} µs (paired per round: ${sg.cpuOverheadRounds.map((x) => x.toFixed(0)).join(' / ')}; ${sg.cpuPerRequest.toFixed(0)} µs/req)`,
+        ok,
+        `${sg.cpuOverhead >= 0 ? '+' : ''}${sg.cpuOverhead.toFixed(1)} µs (paired per round: ${sg.cpuOverheadRounds.map((x) => x.toFixed(0)).join(' / ')}; ${sg.cpuPerRequest.toFixed(0)} µs/req; the control, identical to no-auth, measured ${control ? `${control.cpuOverhead >= 0 ? '+' : ''}${control.cpuOverhead.toFixed(1)} µs` : 'n/a'}; in-process the middlewares cost ${r.inProcess ? r.inProcess[mode === 'same' ? 'same' : 'rotating'].toFixed(1) : 'n/a'} µs)`,
+        { noisy: !ok && sg.non2xx === 0 && sg.cpuOverhead - 15 <= drift },
       );
       target(
         `Express: scopeguard ${name} ≥ ${mode === 'same' ? '0.9' : '0.8'} × no-auth req/s`,
@@ -659,17 +673,29 @@ function render(results, crashes) {
       ),
       '',
     );
+    if (r.inProcess) {
+      const { same, rotating, controlMicros } = r.inProcess;
+      out.push(
+        `What the middlewares themselves cost, without HTTP (authenticate + requireScope called directly on a Node-shaped request, interleaved by CPU time, less the ${controlMicros.toFixed(2)} µs of building the request): **${same.toFixed(1)} µs** per request with the same token, **${rotating.toFixed(1)} µs** with ${fmtInt(r.tokens)} rotating tokens. The server rows above measure the whole process, whose CPU per request moves by tens of microseconds between runs here.`,
+        '',
+      );
+    }
     for (const mode of ['same', 'rotating']) {
       const sg = r.rows.find((row) => row.variant === 'scopeguard' && row.mode === mode);
       const peers = r.rows.filter(
-        (row) => row.variant !== 'none' && row.variant !== 'scopeguard' && row.mode === mode,
+        (row) => !row.variant.startsWith('none') && row.variant !== 'scopeguard' && row.mode === mode,
       );
       if (!sg) continue;
       const name = mode === 'same' ? 'same token' : 'rotating distinct tokens';
+      // As in the Express section: a miss no larger than the control's drift cannot be told from noise.
+      const control = r.rows.find((row) => row.variant === 'none-again' && row.mode === mode);
+      const drift = control ? Math.abs(control.cpuAdded) : 0;
+      const ok = sg.cpuAdded <= 0.1 && sg.non2xx === 0;
       target(
         `Fastify: scopeguard adds ≤ 10 % server CPU per request over no-auth (${name})`,
-        sg.cpuAdded <= 0.1 && sg.non2xx === 0,
-        `${pct(sg.cpuAdded)} (${sg.cpuPerRequest.toFixed(1)} vs ${(sg.cpuPerRequest - sg.cpuOverhead).toFixed(1)} µs/req)`,
+        ok,
+        `${pct(sg.cpuAdded)} (${sg.cpuPerRequest.toFixed(1)} vs ${(sg.cpuPerRequest - sg.cpuOverhead).toFixed(1)} µs/req; the control, identical to no-auth, measured ${control ? pct(control.cpuAdded) : 'n/a'})`,
+        { noisy: !ok && sg.non2xx === 0 && sg.cpuAdded - 0.1 <= drift },
       );
       if (peers.length > 0) {
         target(
