@@ -95,3 +95,41 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get(token(0), 1)).toBeUndefined();
   });
 });
+
+describe('VerifiedTokenCache: the last hit, tried first', () => {
+  it('serves the same token again, and never an entry that has left the map', () => {
+    let current = true;
+    const owner: KeyOwner = { keyIsCurrent: () => current };
+    const cache = new VerifiedTokenCache<KeyOwner>(2);
+    cache.set(token(1), result('t1'), KEY, owner, 0, 10_000);
+    expect(cache.get(token(1), 1)?.result).toEqual(result('t1')); // now the last hit
+    expect(cache.get(`${token(1)}`.slice(0), 2)?.result).toEqual(result('t1'));
+    cache.set(token(2), result('t2'), KEY, owner, 0, 10_000);
+    cache.set(token(3), result('t3'), KEY, owner, 0, 10_000); // evicts token 1, the last hit
+    expect(cache.get(token(1), 3)).toBeUndefined();
+    expect(cache.get(token(3), 3)?.result).toEqual(result('t3'));
+    current = false; // the key is withdrawn: the last hit is checked like any other
+    expect(cache.get(token(3), 4)).toBeUndefined();
+    current = true;
+    expect(cache.get(token(3), 5)).toBeUndefined(); // and it was dropped
+    expect(cache.get(token(2), 5)?.result).toEqual(result('t2'));
+    cache.clear();
+    expect(cache.get(token(2), 6)).toBeUndefined();
+  });
+
+  it('never serves the last hit for another token, however alike', () => {
+    const cache = filled(10, 2);
+    expect(cache.get(token(0), 1)?.result).toEqual(result('t0'));
+    expect(cache.get(token(1), 1)?.result).toEqual(result('t1'));
+    expect(cache.get(token(1).replace('payload-1', 'payload-X'), 1)).toBeUndefined();
+  });
+
+  it('replacing an entry with the same key retires the old one', () => {
+    const cache = new VerifiedTokenCache<KeyOwner>(10);
+    const tail = 's'.repeat(80);
+    cache.set(`a.one.${tail}`, result('one'), KEY, OWNER, 0, 10_000);
+    expect(cache.get(`a.one.${tail}`, 1)).toBeDefined(); // the last hit
+    cache.set(`a.two.${tail}`, result('two'), KEY, OWNER, 0, 10_000);
+    expect(cache.get(`a.one.${tail}`, 1)).toBeUndefined();
+  });
+});

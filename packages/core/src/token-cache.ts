@@ -22,6 +22,10 @@ interface Entry<O extends KeyOwner> extends CachedVerification<O> {
   validUntil: number;
   /** The insertion count when the entry was (re)inserted: its place in the map's order. */
   stamp: number;
+  /** Its key in the map (the token's end). */
+  readonly mapKey: string;
+  /** False once the entry has left the map (expired, evicted, replaced, cleared). */
+  live: boolean;
 }
 
 /**
@@ -67,6 +71,8 @@ export class VerifiedTokenCache<O extends KeyOwner> {
   readonly #drift: number;
   /** Insertions so far (the stamps). */
   #insertions = 0;
+  /** The entry of the last hit, tried before the map. */
+  #last: Entry<O> | undefined;
 
   constructor(maxEntries: number) {
     this.#maxEntries = maxEntries;
@@ -78,19 +84,24 @@ export class VerifiedTokenCache<O extends KeyOwner> {
    * key current.
    */
   get(token: string, now: number): CachedVerification<O> | undefined {
-    const key = keyOf(token);
-    const entry = this.#entries.get(key);
-    if (entry === undefined || entry.token !== token) return undefined;
+    // The entry of the last hit first: the same token again (a client's next request) is found by
+    // comparing the strings, without hashing one; any other token differs within a few characters.
+    let entry = this.#last;
+    if (entry === undefined || !entry.live || entry.token !== token) {
+      entry = this.#entries.get(keyOf(token));
+      if (entry === undefined || entry.token !== token) return undefined;
+    }
     if (now >= entry.validUntil || now < entry.validFrom || !entry.owner.keyIsCurrent(entry.key)) {
-      this.#entries.delete(key);
+      this.#remove(entry);
       return undefined;
     }
     if (this.#insertions - entry.stamp > this.#drift) {
       // Map keeps insertion order, so the first key is always the one placed longest ago.
-      this.#entries.delete(key);
+      this.#entries.delete(entry.mapKey);
       entry.stamp = ++this.#insertions;
-      this.#entries.set(key, entry);
+      this.#entries.set(entry.mapKey, entry);
     }
+    this.#last = entry;
     return entry;
   }
 
@@ -108,14 +119,21 @@ export class VerifiedTokenCache<O extends KeyOwner> {
   ): void {
     if (this.#maxEntries <= 0) return;
     const mapKey = keyOf(token);
-    this.#entries.delete(mapKey);
+    const previous = this.#entries.get(mapKey);
+    if (previous !== undefined) this.#remove(previous);
     while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
+      const oldest = this.#entries.values().next().value;
       if (oldest === undefined) break;
-      this.#entries.delete(oldest);
+      this.#remove(oldest);
     }
     const stamp = ++this.#insertions;
-    this.#entries.set(mapKey, { token, result, key, owner, validFrom, validUntil, stamp });
+    const entry = { token, result, key, owner, validFrom, validUntil, stamp, mapKey, live: true };
+    this.#entries.set(mapKey, entry);
+  }
+
+  #remove(entry: Entry<O>): void {
+    entry.live = false;
+    this.#entries.delete(entry.mapKey);
   }
 
   /** Number of entries held (tests, benchmarks). */
@@ -125,6 +143,8 @@ export class VerifiedTokenCache<O extends KeyOwner> {
 
   /** Drops every entry. */
   clear(): void {
+    for (const entry of this.#entries.values()) entry.live = false;
     this.#entries.clear();
+    this.#last = undefined;
   }
 }
