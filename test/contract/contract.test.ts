@@ -138,7 +138,12 @@ const CONFIGS = {
     retryAfter: 3,
   }),
   jwksHang: () => ({ ...base(), jwksUri: jwksHang, jwks: { cooldown: 0, fetchTimeout: 300 } }),
+  // A deny-list predicate: re-run on every cache hit, so a token it refuses later is refused at once.
+  denyList: () => ({ ...base(), requiredClaims: { jti: (jti) => !DENIED.has(String(jti)) } }),
 } satisfies Record<string, () => ContractConfig>;
+
+/** The `jti`s the `denyList` configuration refuses. */
+const DENIED = new Set<string>();
 
 type ConfigName = keyof typeof CONFIGS;
 
@@ -689,6 +694,31 @@ for (const target of targets) {
         expect(description).toBe(sanitizeDescription(`${code}: ${message}`, token));
         expect(description).toContain(AUDIENCE);
         expectNothingLeaked(res, [token], CONFIGS.exposeDetails());
+      });
+    });
+
+    describe('a repeated token, answered from the verifier cache (issue 16 fast path)', () => {
+      it('is granted again and again, and refused at once when a deny-list predicate turns against it', async () => {
+        const { url } = await app('denyList');
+        const jti = `deny-${target.name}`;
+        const token = await issuer.mint({ sub: 'd', cid: 'd-cid', scp: ['customScope'], jti });
+        const granted: Success = {
+          status: 200,
+          body: me({ sub: 'd', cid: 'd-cid', scopes: ['customScope'] }),
+        };
+        for (let i = 0; i < 3; i++) expectSuccess(await send(url, get('/scoped', bearer(token))), granted);
+        DENIED.add(jti);
+        expectRefusal(await send(url, get('/me', bearer(token))), INVALID_TOKEN);
+        expectRefusal(await send(url, get('/scoped', bearer(token))), INVALID_TOKEN);
+      });
+
+      it('still answers 400 for the cached token sent twice, in two Authorization headers', async () => {
+        const { url } = await app('strict');
+        const token = await issuer.mint({ sub: 't', cid: 't-cid', scp: ['api:read'] });
+        const granted: Success = { status: 200, body: me({ sub: 't', cid: 't-cid', scopes: ['api:read'] }) };
+        expectSuccess(await send(url, get('/me', bearer(token))), granted);
+        expectSuccess(await send(url, get('/me', bearer(token))), granted);
+        expectRefusal(await send(url, get('/me', bearer(token), bearer(token))), MALFORMED);
       });
     });
 
