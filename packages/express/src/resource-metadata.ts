@@ -3,6 +3,7 @@ import {
   collectScopes,
   createGuard,
   isResourceMetadataRequest,
+  metadataToServe,
   nodeRequest,
   protectedResourceMetadata as metadataDocument,
 } from '@scopeguard/http';
@@ -85,13 +86,7 @@ export function protectedResourceMetadata(options: ProtectedResourceMetadataOpti
     throw new ConfigError('options', 'protectedResourceMetadata() needs verifier options or { verifier }');
   }
   const { verifier, settings } = createGuard(options);
-  const metadata = settings.resourceMetadata;
-  if (metadata === undefined && options.resourceMetadata !== false) {
-    throw new ConfigError(
-      'resource',
-      'is required by protectedResourceMetadata(): it names the API and where its metadata lives (RFC 9728)',
-    );
-  }
+  const metadata = metadataToServe(options, settings);
   return function scopeguardResourceMetadata(req, res, next) {
     if (!isResourceMetadataRequest(metadata, req.method ?? 'GET', nodeRequest(req).target)) {
       next();

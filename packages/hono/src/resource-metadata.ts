@@ -4,6 +4,7 @@ import {
   configuresVerifier,
   type GuardOptions,
   isResourceMetadataRequest,
+  metadataToServe,
   protectedResourceMetadata as metadataDocument,
   type ResolvedSettings,
   resolveSettings,
@@ -42,14 +43,8 @@ export function protectedResourceMetadata(
     throw new ConfigError('options', 'protectedResourceMetadata() needs verifier options or { verifier }');
   }
   const settings: ResolvedSettings<Context> = resolveSettings(options);
-  const metadata = settings.resourceMetadata;
-  if (metadata === undefined) {
-    if (options.resourceMetadata === false) return async (_c, next) => next();
-    throw new ConfigError(
-      'resource',
-      'is required by protectedResourceMetadata(): it names the API and where its metadata lives (RFC 9728)',
-    );
-  }
+  const metadata = metadataToServe(options, settings);
+  if (metadata === undefined) return async (_c, next) => next(); // resourceMetadata: false
   // A resource is there, so verifier options (or { verifier }) are too.
   if (!configuresVerifier(options)) throw new ConfigError('issuer', 'is required with a resource');
   const verifier = verifierFromOptions(options as GuardOptions<never>);

@@ -58,6 +58,7 @@ export {
 export {
   DEFAULT_RESOURCE_METADATA_MAX_AGE,
   isResourceMetadataRequest,
+  metadataToServe,
   protectedResourceMetadata,
   RESOURCE_METADATA_WELL_KNOWN,
   type ResolvedResourceMetadata,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard } from './guard.js';
 import {
   isResourceMetadataRequest,
+  metadataToServe,
   protectedResourceMetadata,
   resolveResourceMetadata,
   resourceMetadataUrl,
@@ -326,6 +327,22 @@ describe('protectedResourceMetadata (the document, RFC 9728 §2 and §3.2)', () 
       'bearer_methods_supported',
       'resource',
     ]);
+  });
+});
+
+describe("metadataToServe: what an adapter's protectedResourceMetadata(options) serves", () => {
+  const resolved = resolveResourceMetadata(true, 'https://api.example.com/orders');
+
+  it('serves the resolved metadata, and nothing when the user turned it off', () => {
+    expect(metadataToServe({}, { resourceMetadata: resolved })).toBe(resolved);
+    expect(metadataToServe({ resourceMetadata: false }, { resourceMetadata: undefined })).toBeUndefined();
+  });
+
+  it('throws ConfigError at startup when it is on but there is no resource to describe', () => {
+    expect(() => metadataToServe({}, { resourceMetadata: undefined })).toThrow(ConfigError);
+    expect(() => metadataToServe({ resourceMetadata: true }, { resourceMetadata: undefined })).toThrow(
+      /is required by protectedResourceMetadata\(\)/,
+    );
   });
 });
 

@@ -187,6 +187,25 @@ export function resolveResourceMetadata(
 }
 
 /**
+ * What an adapter's `protectedResourceMetadata(options)` serves, checked at startup: the resolved metadata,
+ * or `undefined` when the user turned it off (`resourceMetadata: false`: the middleware passes every request
+ * on). Throws `ConfigError` when it is on but there is no `resource` to describe.
+ */
+export function metadataToServe(
+  options: { readonly resourceMetadata?: ResourceMetadataOption | undefined },
+  settings: { readonly resourceMetadata: ResolvedResourceMetadata | undefined },
+): ResolvedResourceMetadata | undefined {
+  const metadata = settings.resourceMetadata;
+  if (metadata === undefined && options.resourceMetadata !== false) {
+    throw new ConfigError(
+      'resource',
+      'is required by protectedResourceMetadata(): it names the API and where its metadata lives (RFC 9728)',
+    );
+  }
+  return metadata;
+}
+
+/**
  * A `WWW-Authenticate` challenge with RFC 9728 §5.1's `resource_metadata="<url>"` appended, when the
  * metadata is on; the challenge unchanged otherwise.
  */

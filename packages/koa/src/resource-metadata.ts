@@ -3,6 +3,7 @@ import {
   collectScopes,
   createGuard,
   isResourceMetadataRequest,
+  metadataToServe,
   protectedResourceMetadata as metadataDocument,
 } from '@scopeguard/http';
 import type { Context, Next } from 'koa';
@@ -59,13 +60,7 @@ export function protectedResourceMetadata(options: ProtectedResourceMetadataOpti
     throw new ConfigError('options', 'protectedResourceMetadata() needs verifier options or { verifier }');
   }
   const { verifier, settings } = createGuard(options);
-  const metadata = settings.resourceMetadata;
-  if (metadata === undefined && options.resourceMetadata !== false) {
-    throw new ConfigError(
-      'resource',
-      'is required by protectedResourceMetadata(): it names the API and where its metadata lives (RFC 9728)',
-    );
-  }
+  const metadata = metadataToServe(options, settings);
   return async function scopeguardResourceMetadata(koaContext, next: Next) {
     const ctx = koaContext as Context;
     if (!isResourceMetadataRequest(metadata, ctx.method, ctx.originalUrl)) {
