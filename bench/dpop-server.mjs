@@ -6,6 +6,7 @@ import { authenticate } from '@scopeguard/express';
 import { createRedisReplayStore } from '@scopeguard/redis';
 import express from 'express';
 import { createClient } from 'redis';
+import { serveParent } from './lib/forked-server.mjs';
 
 const [issuer, audience, store, redisPort] = process.argv.slice(2);
 
@@ -36,13 +37,5 @@ app.get('/api', (_req, res) => {
 const server = app.listen(0, '127.0.0.1', () => {
   process.send?.({ port: server.address().port });
 });
-let served = 0;
-server.on('request', () => {
-  served++;
-});
-process.on('message', (message) => {
-  if (message?.type === 'usage') process.send?.({ type: 'usage', cpu: process.cpuUsage(), served });
-});
 server.keepAliveTimeout = 30_000;
-process.on('disconnect', () => process.exit(0));
-setTimeout(() => process.exit(0), Number(process.env.BENCH_SERVER_MAX_MS ?? 300_000)).unref();
+serveParent(server, 300_000);

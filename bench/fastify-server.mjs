@@ -6,6 +6,7 @@ import fastifyJwt from '@fastify/jwt';
 import { scopeguard } from '@scopeguard/fastify';
 import Fastify from 'fastify';
 import buildGetJwks from 'get-jwks';
+import { serveParent } from './lib/forked-server.mjs';
 
 const [variant, issuer, jwksUri, audience] = process.argv.slice(2);
 const SCOPE = 'customScope';
@@ -68,14 +69,4 @@ await VARIANTS[variant](app);
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ port: app.server.address().port });
 
-// Server CPU per request, the steadier measure on a shared machine: the parent asks before and after a run.
-let served = 0;
-app.server.on('request', () => {
-  served++;
-});
-process.on('message', (message) => {
-  if (message?.type === 'usage') process.send?.({ type: 'usage', cpu: process.cpuUsage(), served });
-});
-process.on('disconnect', () => process.exit(0));
-// Bounded no matter what: a forgotten server exits by itself.
-setTimeout(() => process.exit(0), Number(process.env.BENCH_SERVER_MAX_MS ?? 120_000)).unref();
+serveParent(app.server, 120_000);

@@ -7,6 +7,7 @@ import express from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { expressjwt } from 'express-jwt';
 import jwksRsa from 'jwks-rsa';
+import { serveParent } from './lib/forked-server.mjs';
 
 const [variant, issuer, jwksUri, audience] = process.argv.slice(2);
 const SCOPE = 'customScope';
@@ -88,15 +89,5 @@ app.use((error, _req, res, _next) => {
 const server = app.listen(0, '127.0.0.1', () => {
   process.send?.({ port: server.address().port });
 });
-// Server CPU per request, the steadier measure on a shared machine: the parent asks before and after a run.
-let served = 0;
-server.on('request', () => {
-  served++;
-});
-process.on('message', (message) => {
-  if (message?.type === 'usage') process.send?.({ type: 'usage', cpu: process.cpuUsage(), served });
-});
 server.keepAliveTimeout = 30_000;
-process.on('disconnect', () => process.exit(0));
-// Bounded no matter what: a forgotten server exits by itself.
-setTimeout(() => process.exit(0), Number(process.env.BENCH_SERVER_MAX_MS ?? 120_000)).unref();
+serveParent(server, 120_000);
