@@ -220,6 +220,18 @@ export function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Runs `work` (a verification, or several) once before measuring, which also warms the key caches: rejects,
+ * naming `name` and the verifier's error, when it refuses a valid token or takes over `ms`.
+ */
+export async function assertAccepts(name, work, ms) {
+  try {
+    await withTimeout(Promise.resolve(work()), ms, name);
+  } catch (error) {
+    throw new Error(`${name} refused a valid token: ${error?.code ?? ''} ${error?.message ?? error}`);
+  }
+}
+
 /** Mutes console.warn while `fn` runs (the Okta verifier warns on every construction with disableHttpsCheck). */
 export function quietly(fn) {
   const warn = console.warn;

@@ -9,13 +9,14 @@
 //   every hit a different token cycling through the entries, as the Express rotating row does);
 // - heap per cached token (in this process, after a forced GC);
 // - 1, 10 and 100 trusted issuers: the several-issuers section (reused, not measured again).
-import { generateKeyPairSync, sign, verify as cryptoVerify } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createVerifier } from '@scopeguard/core';
-import { withTimeout } from '../lib/common.mjs';
+import { assertAccepts } from '../lib/common.mjs';
 import { interleavedRates } from '../lib/interleave.mjs';
+import { referenceVerify } from '../lib/tokens.mjs';
 
 const AUDIENCE = 'api://default';
 
@@ -78,26 +79,7 @@ function padding(bytes) {
   return { scopes, extra };
 }
 
-/** The check-free reference of the verify section, on these tokens. */
-function reference(tokens, publicKey) {
-  const n = tokens.length;
-  return (i) => {
-    const token = tokens[i % n];
-    const first = token.indexOf('.');
-    const second = token.indexOf('.', first + 1);
-    const payload = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString());
-    const data = Buffer.from(token.slice(0, second), 'latin1');
-    const signature = Buffer.from(token.slice(second + 1), 'base64url');
-    if (!cryptoVerify('sha256', data, publicKey, signature) || typeof payload.exp !== 'number')
-      throw new Error('reference');
-  };
-}
-
-async function warm(verifier, tokens, name) {
-  await withTimeout(verifier.verify(tokens[0]), 15_000, name).catch((error) => {
-    throw new Error(`${name} refused a valid token: ${error?.code ?? ''} ${error?.message ?? error}`);
-  });
-}
+const warm = (verifier, tokens, name) => assertAccepts(name, () => verifier.verify(tokens[0]), 15_000);
 
 const gc = (() => {
   if (globalThis.gc) return globalThis.gc;
@@ -209,7 +191,7 @@ export async function costGrowth(config, log) {
           group: 'size-reference',
           x: length,
           name: `reference (no checks), ${length.toLocaleString('en-US')} characters`,
-          run: reference(tokens, rsa.publicKey),
+          run: referenceVerify(tokens, 'sha256', rsa.publicKey),
         });
       }
     }
