@@ -268,6 +268,25 @@ function build(shared: ResolvedShared, router: IssuerRouter, described: Describe
       : checkWith(token, parsed, issuer);
   }
 
+  /**
+   * The cached verification of `token` when a hit passes every re-check now (the cache's time window and
+   * key; the issuer's `requiredClaims`): the result; the refusal of a re-check that fails; `undefined` on a
+   * miss (or with the cache off).
+   */
+  function fromCache(token: string): VerifiedToken | TokenError | undefined {
+    if (!cache || typeof token !== 'string') return undefined;
+    const hit = cache.get(token, now());
+    if (hit === undefined) return undefined;
+    const recheck = hit.owner.recheck;
+    if (recheck === undefined) return hit.result;
+    try {
+      recheck(hit.result);
+      return hit.result;
+    } catch (error) {
+      return asTokenError(error);
+    }
+  }
+
   /** The issuer `refreshKeys(iss)` means: a trusted one, asking an issuers function if need be. */
   async function issuerNamed(iss: string): Promise<TrustedIssuer> {
     const known = router.find(iss);
@@ -291,19 +310,8 @@ function build(shared: ResolvedShared, router: IssuerRouter, described: Describe
     },
     resource: shared.resource,
     verify(token: string): Promise<VerifiedToken> {
-      if (cache && typeof token === 'string') {
-        const hit = cache.get(token, now());
-        if (hit) {
-          const recheck = hit.owner.recheck;
-          if (recheck === undefined) return Promise.resolve(hit.result);
-          try {
-            recheck(hit.result);
-            return Promise.resolve(hit.result);
-          } catch (error) {
-            return Promise.reject(asTokenError(error));
-          }
-        }
-      }
+      const hit = fromCache(token);
+      if (hit !== undefined) return hit instanceof TokenError ? Promise.reject(hit) : Promise.resolve(hit);
       try {
         const result = verifyUncached(token);
         return result instanceof Promise ? result.catch(rethrowAsTokenError) : Promise.resolve(result);
@@ -320,18 +328,10 @@ function build(shared: ResolvedShared, router: IssuerRouter, described: Describe
     },
   };
   if (cache) {
+    // A re-check that fails is a miss here: verify() reports it.
     CACHED_BY_VERIFY.set(verifier.verify, (token) => {
-      const hit = cache.get(token, now());
-      if (hit === undefined) return undefined;
-      const recheck = hit.owner.recheck;
-      if (recheck !== undefined) {
-        try {
-          recheck(hit.result);
-        } catch {
-          return undefined; // verify() re-checks and reports it
-        }
-      }
-      return hit.result;
+      const hit = fromCache(token);
+      return hit instanceof TokenError ? undefined : hit;
     });
   }
   return verifier;
